@@ -1,0 +1,1 @@
+"""Shared fixtures: a fresh database per test, on SQLite or on PostgreSQL when TEST_DATABASE_URL is set."""

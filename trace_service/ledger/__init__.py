@@ -1,0 +1,1 @@
+"""ledger domain: canonical JSON, signatures, per-subject chains, Merkle log, checkpoints."""

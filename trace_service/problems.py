@@ -1,0 +1,84 @@
+"""Map every error the app can raise to an RFC 9457 `application/problem+json` response."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, json
+from werkzeug.exceptions import HTTPException
+
+from trace_service.errors import PROBLEM_TYPE_BASE, DomainError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+# Stable codes for the errors Flask and webargs raise before our code runs.
+_HTTP_CODES = {
+    400: ("malformed_request", "Malformed request"),
+    401: ("unauthorized", "Credentials required"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not_found", "Not found"),
+    405: ("method_not_allowed", "Method not allowed"),
+    406: ("not_acceptable", "Not acceptable"),
+    409: ("conflict", "Conflict with the current state"),
+    413: ("body_too_large", "Request body too large"),
+    415: ("unsupported_media_type", "Unsupported media type"),
+    422: ("validation_failed", "The request did not validate"),
+    429: ("rate_limited", "Too many requests"),
+}
+
+
+def problem_response(body: dict[str, Any], status: int) -> Response:
+    return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+
+
+def _domain_error(exc: DomainError) -> Response:
+    return problem_response(exc.problem(), exc.status)
+
+
+def _http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    code, title = _HTTP_CODES.get(status, ("http_error", exc.name))
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": exc.description or title,
+        "code": code,
+    }
+    data = getattr(exc, "data", None)
+    messages = data.get("messages") if isinstance(data, dict) else None
+    if messages:
+        # webargs puts field errors under {location: {field: [messages]}}
+        body["errors"] = messages
+        body["detail"] = "One or more fields are invalid; see 'errors'."
+        if status == 400 and "json" in messages and "_schema" in messages.get("json", {}):
+            body["code"] = "malformed_json"
+            body["type"] = PROBLEM_TYPE_BASE + "malformed_json"
+    response = problem_response(body, status)
+    if status == 405 and exc.get_response().headers.get("Allow"):
+        response.headers["Allow"] = exc.get_response().headers["Allow"]
+    return response
+
+
+def _unexpected(exc: Exception) -> Response:
+    log.exception("unhandled error")
+    return problem_response(
+        {
+            "type": PROBLEM_TYPE_BASE + "internal_error",
+            "title": "Internal error",
+            "status": 500,
+            "detail": "The service failed to process the request; nothing was written.",
+            "code": "internal_error",
+        },
+        500,
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers; call after the smorest Api so these take precedence."""
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
