@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_smorest import Api
 
 from trace_service import db, problems
 from trace_service.config import Settings
-from flask_smorest import Api
+from trace_service.ledger import log_key
+from trace_service.lifecycle import personal_data
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -38,6 +40,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
 
     db.init_app(app)
+    log_key.init_app(app)
+    personal_data.init_app(app)
     api = Api(app)
     _register_blueprints(app, api)
     problems.init_app(app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 PROBLEM_TYPE_BASE = "/problems/"
 
@@ -11,16 +11,20 @@ class DomainError(Exception):
     """Base of every error the service reports to a client.
 
     Subclasses fix a stable machine-readable ``code``, an HTTP ``status`` and a short ``title``;
-    an instance carries the human ``detail`` and optional extension members.
+    an instance carries the human ``detail``, optionally a more specific ``code``, and extension
+    members that are added to the problem body.
     """
 
-    code: ClassVar[str] = "domain_error"
-    status: ClassVar[int] = 400
-    title: ClassVar[str] = "The request could not be processed"
+    code: str = "domain_error"
+    status: int = 400
+    title: str = "The request could not be processed"
 
-    def __init__(self, detail: str, **extensions: Any) -> None:
+    def __init__(self, detail: str, *, code: str | None = None, **extensions: Any) -> None:
         super().__init__(detail)
         self.detail = detail
+        if code is not None:
+            # A family of errors (e.g. lifecycle violations) shares a class but not a code.
+            self.code = code
         self.extensions = extensions
 
     def problem(self) -> dict[str, Any]:

@@ -1,7 +1,232 @@
-"""HTTP interface of the lifecycle domain."""
+"""HTTP interface of the lifecycle: signed event submission, products, resolution, recipients."""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+import json
+from typing import Any
 
-blp = Blueprint("lifecycle", __name__, description="lifecycle")
+from flask import Response, current_app, render_template, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from trace_service.codes.digital_link import SubjectRef, parse_route_subject
+from trace_service.db import get_session, utcnow
+from trace_service.errors import BadRequest, DomainError, Forbidden, NotFound
+from trace_service.identity.auth import BEARER_DOC, current_party
+from trace_service.ledger.envelope import b64
+from trace_service.ledger.log_key import current_log_key
+from trace_service.ledger.models import LogEntry
+from trace_service.lifecycle import personal_data, products, resolve
+from trace_service.lifecycle.ingest import IngestContext, Receipt, ingest
+from trace_service.lifecycle.payloads import format_time
+from trace_service.lifecycle.schemas import (
+    AccessRecord,
+    BatchResponse,
+    BatchSubmission,
+    EnvelopeSubmission,
+    ProductIn,
+    ProductOut,
+    ReceiptSchema,
+    RecipientOut,
+    RecipientQuery,
+    TimelineOut,
+)
+
+blp = Blueprint("lifecycle", __name__, description="Signed lifecycle events and item resolution")
+
+
+class UnsupportedMediaType(DomainError):
+    code = "unsupported_media_type"
+    status = 415
+    title = "Send application/json"
+
+
+class BatchTooLarge(DomainError):
+    code = "batch_too_large"
+    status = 413
+    title = "Too many events in one batch"
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def read_json_body() -> Any:
+    """The request body as JSON; raises UnsupportedMediaType or BadRequest (malformed_json)."""
+    if not request.is_json:
+        raise UnsupportedMediaType("the body must be application/json")
+    raw = request.get_data(cache=False)
+    try:
+        return json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        message = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise BadRequest(f"the body is not valid JSON: {message}", code="malformed_json") from exc
+
+
+def _context() -> IngestContext:
+    return IngestContext(
+        log_key=current_log_key(),
+        vault=personal_data.current_vault(),
+        skew_seconds=current_app.config["CLOCK_SKEW_SECONDS"],
+    )
+
+
+def receipt_json(receipt: Receipt) -> dict[str, Any]:
+    leaf = b64(receipt.leaf_hash)
+    return {
+        "index": receipt.index,
+        "hash": receipt.hash,
+        "leaf_hash": leaf,
+        "integrated_at": format_time(receipt.integrated_at),
+        "checkpoint": receipt.checkpoint,
+        "inclusion": {
+            "index": receipt.index,
+            "tree_size": receipt.tree_size,
+            "leaf_hash": leaf,
+            "hashes": [b64(h) for h in receipt.inclusion],
+        },
+        "duplicate": receipt.duplicate,
+    }
+
+
+@blp.route("/events")
+class Events(MethodView):
+    @blp.doc(requestBody={"content": {"application/json": {"schema": EnvelopeSubmission}}})
+    @blp.response(
+        201, ReceiptSchema, description="accepted; 200 with the same receipt on resubmission"
+    )
+    @blp.alt_response(200, schema=ReceiptSchema, description="already accepted (idempotent)")
+    def post(self) -> tuple[dict[str, Any], int]:
+        """Submit one signed event; the receipt carries its log index and inclusion proof."""
+        body = read_json_body()
+        [outcome] = ingest(get_session(), [body], _context(), utcnow())
+        if isinstance(outcome, DomainError):
+            raise outcome
+        return receipt_json(outcome), 200 if outcome.duplicate else 201
+
+
+@blp.route("/events/batch")
+class EventBatch(MethodView):
+    @blp.doc(requestBody={"content": {"application/json": {"schema": BatchSubmission}}})
+    @blp.response(200, BatchResponse)
+    def post(self) -> dict[str, Any]:
+        """Submit many signed events. Each is accepted or refused on its own (not atomic):
+        every result carries its own receipt or problem, in submission order, and a later event
+        may build on an earlier one of the same batch."""
+        body = read_json_body()
+        events = body.get("events") if isinstance(body, dict) else None
+        if not isinstance(events, list):
+            raise BadRequest('the body is {"events": [envelope, ...]}', code="malformed_batch")
+        limit = current_app.config["MAX_BATCH_EVENTS"]
+        if len(events) > limit:
+            raise BatchTooLarge(f"at most {limit} events per batch, got {len(events)}", limit=limit)
+        outcomes = ingest(get_session(), events, _context(), utcnow())
+        results: list[dict[str, Any]] = []
+        for outcome in outcomes:
+            if isinstance(outcome, DomainError):
+                results.append({"status": outcome.status, "problem": outcome.problem()})
+            else:
+                results.append(
+                    {"status": 200 if outcome.duplicate else 201, "receipt": receipt_json(outcome)}
+                )
+        accepted = sum(1 for r in results if "receipt" in r)
+        return {"accepted": accepted, "rejected": len(results) - accepted, "results": results}
+
+
+@blp.route("/events/<string:event_hash>")
+class EventView(MethodView):
+    @blp.doc(
+        responses={
+            "200": {"description": "the canonical envelope", "content": {"application/json": {}}}
+        }
+    )
+    def get(self, event_hash: str) -> Response:
+        """An accepted event's canonical envelope, with its log index in `Log-Index`."""
+        entry = get_session().scalar(select(LogEntry).where(LogEntry.hash == event_hash))
+        if entry is None:
+            raise NotFound(f"no event {event_hash}")
+        response = Response(bytes(entry.body), mimetype="application/json")
+        response.headers["Log-Index"] = str(entry.idx)
+        return response
+
+
+@blp.route("/products")
+class Products(MethodView):
+    @blp.doc(**BEARER_DOC)
+    @blp.arguments(ProductIn)
+    @blp.response(201, ProductOut)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Register a product (GTIN) to the calling merchant."""
+        session = get_session()
+        product = products.register_product(session, current_party(), data, utcnow())
+        session.commit()
+        return product
+
+
+@blp.route("/products/<gtin>")
+class ProductView(MethodView):
+    @blp.response(200, ProductOut)
+    def get(self, gtin: str) -> Any:
+        """A registered product."""
+        return products.get_product(get_session(), gtin)
+
+
+def _wants_html() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "text/html" and "application/json" not in request.args.get("format", "")
+
+
+def _resolve(ref: SubjectRef) -> Any:
+    if _wants_html():
+        return Response(render_template("item.html", subject=ref.subject), mimetype="text/html")
+    return resolve.resolve_item(get_session(), ref, current_app.config["RESOLVER_BASE_URL"])
+
+
+@blp.route("/01/<gtin>/21/<path:serial>")
+class ItemResolver(MethodView):
+    @blp.response(200, TimelineOut)
+    def get(self, gtin: str, serial: str) -> Any:
+        """GS1 Digital Link of a serialised item: the consumer page, or with
+        `Accept: application/json` the product, merchant and verified public timeline."""
+        return _resolve(parse_route_subject(f"01/{gtin}/21/{serial}"))
+
+
+@blp.route("/01/<gtin>/10/<path:lot>")
+class LotResolver(MethodView):
+    @blp.response(200, TimelineOut)
+    def get(self, gtin: str, lot: str) -> Any:
+        """GS1 Digital Link of a lot, as for a serialised item."""
+        return _resolve(parse_route_subject(f"01/{gtin}/10/{lot}"))
+
+
+@blp.route("/parcels/<path:parcel>/recipient")
+class Recipient(MethodView):
+    @blp.doc(**BEARER_DOC)
+    @blp.arguments(RecipientQuery, location="query")
+    @blp.response(200, RecipientOut)
+    def get(self, query: dict[str, Any], parcel: str) -> dict[str, Any]:
+        """The recipient's personal data: the current custodian while it holds the parcel, and
+        regulators. Every read is logged."""
+        session = get_session()
+        data = personal_data.read_recipient(
+            session,
+            personal_data.current_vault(),
+            current_party(),
+            parcel,
+            query["purpose"],
+            utcnow(),
+        )
+        session.commit()
+        return data
+
+
+@blp.route("/parcels/<path:parcel>/recipient/reads")
+class RecipientReads(MethodView):
+    @blp.doc(**BEARER_DOC)
+    @blp.response(200, AccessRecord(many=True))
+    def get(self, parcel: str) -> Any:
+        """Who read a parcel's personal data, when and why (regulators)."""
+        if current_party().kind != "regulator":
+            raise Forbidden("the personal data access log is for regulators")
+        return personal_data.access_log(get_session(), parcel)

@@ -1,0 +1,71 @@
+"""Composing and signing event payloads, as a client does (used by the CLI, demo and tests)."""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import nacl.signing
+
+from trace_service.ledger.envelope import Envelope, envelope_json, key_id, sign_payload
+from trace_service.lifecycle.payloads import format_time
+from trace_service.lifecycle.personal_data import commitment
+
+
+@dataclass
+class KeyHolder:
+    """A signing key and, for registered parties, the party it belongs to."""
+
+    signing_key: nacl.signing.SigningKey = field(default_factory=nacl.signing.SigningKey.generate)
+    party_id: str | None = None
+
+    @property
+    def public_key(self) -> bytes:
+        return bytes(self.signing_key.verify_key)
+
+    @property
+    def public_b64(self) -> str:
+        return base64.b64encode(self.public_key).decode()
+
+    @property
+    def keyid(self) -> str:
+        return key_id(self.public_key)
+
+
+def payload(
+    kind: str, subject: str, prev: str | None, time: datetime, **fields: Any
+) -> dict[str, Any]:
+    """An event payload with the common members; type-specific members come as keywords.
+
+    `from_` is written as "from" (a Python keyword).
+    """
+    body: dict[str, Any] = {"v": 1, "type": kind, "subject": subject, "prev": prev,
+                            "time": format_time(time)}  # fmt: skip
+    for name, value in fields.items():
+        body[name.rstrip("_")] = format_time(value) if isinstance(value, datetime) else value
+    return body
+
+
+def sign(body: dict[str, Any], *holders: KeyHolder) -> Envelope:
+    return sign_payload(body, [h.signing_key for h in holders])
+
+
+def submission(envelope: Envelope, personal: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON a client posts to /events."""
+    data = envelope_json(envelope)
+    if personal is not None:
+        data["personal_data"] = personal
+    return data
+
+
+def recipient(name: str, phone: str, address: str) -> tuple[dict[str, Any], str]:
+    """A personal_data member with a fresh salt, and the commitment the payload must carry."""
+    salt = os.urandom(16)
+    fields_ = {"name": name, "phone": phone, "address": address}
+    return (
+        {"salt": base64.b64encode(salt).decode(), "recipient": fields_},
+        commitment(salt, fields_),
+    )

@@ -1,0 +1,460 @@
+"""Accepting signed events: verify, check the chain and the lifecycle rules, append to the log.
+
+Signatures are verified before the log's write lock is taken (that is the CPU-heavy part and
+runs in parallel across workers); chain heads, rules and the append run under the lock so that
+concurrent writers can never fork a chain or leave a gap in the log. A batch is accepted event
+by event: each gets its own receipt or problem, and a later event may build on an earlier one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from trace_service.db import serialized_write
+from trace_service.errors import DomainError
+from trace_service.identity.models import Party, PartyKey
+from trace_service.ledger import log, merkle
+from trace_service.ledger.envelope import (
+    Envelope,
+    decode_b64,
+    key_id,
+    parse_envelope,
+    verify_signatures,
+)
+from trace_service.ledger.log_key import LogKey
+from trace_service.ledger.models import LogEntry
+from trace_service.lifecycle import personal_data, rules
+from trace_service.lifecycle.errors import InvalidPayload, not_allowed, violation
+from trace_service.lifecycle.models import ParcelItem, Product, Subject
+from trace_service.lifecycle.payloads import parse_time, validate_payload
+from trace_service.lifecycle.subjects import validate_subject
+
+
+class Fork(DomainError):
+    code = "fork"
+    status = 409
+    title = "Another event already follows the same predecessor"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Offline evidence of acceptance: log index, leaf hash, checkpoint and inclusion proof."""
+
+    index: int
+    hash: str
+    leaf_hash: bytes
+    integrated_at: datetime
+    checkpoint: str
+    tree_size: int
+    inclusion: list[bytes]
+    duplicate: bool = False
+
+
+Outcome = Receipt | DomainError
+
+
+@dataclass
+class _Prepared:
+    position: int
+    envelope: Envelope
+    signed_at: datetime
+    recipient: personal_data.Recipient | None
+    signers: list[rules.Signer] = field(default_factory=list)
+
+
+@dataclass
+class _Head:
+    head: str
+    head_idx: int
+    length: int
+    state: rules.State
+    stored: bool
+
+
+@dataclass(frozen=True)
+class _Accepted:
+    events: list[_Prepared]
+    appended: log.Appended | None
+
+
+@dataclass(frozen=True)
+class IngestContext:
+    """What ingest needs from the app: the log key, the data vault and the clock bound."""
+
+    log_key: LogKey
+    vault: personal_data.Vault
+    skew_seconds: int
+
+
+def _prepare(position: int, raw: Any, now: datetime, skew: int) -> _Prepared:
+    if isinstance(raw, dict) and "personal_data" in raw:
+        raw = dict(raw)
+        pd_raw = raw.pop("personal_data")
+    else:
+        pd_raw = None
+    envelope = parse_envelope(raw)
+    payload = envelope.payload
+    validate_payload(payload)
+    validate_subject(payload["subject"], payload["type"])
+    signed_at = parse_time(payload["time"])
+    rules.check_signing_time(signed_at, now, skew)
+    recipient = None
+    if payload["type"] == "dispatch":
+        if pd_raw is None:
+            raise InvalidPayload(
+                "a dispatch carries the recipient's personal_data (kept encrypted, never public)",
+                code="personal_data_required",
+            )
+        recipient = personal_data.parse_recipient(pd_raw)
+        if recipient.commitment() != payload["recipient_commitment"]:
+            raise InvalidPayload(
+                "recipient_commitment does not match the personal_data sent with it",
+                code="commitment_mismatch",
+            )
+        for item in payload["items"]:
+            validate_subject(item, "listing")
+    elif pd_raw is not None:
+        raise InvalidPayload("only a dispatch carries personal_data")
+    return _Prepared(position, envelope, signed_at, recipient)
+
+
+def _resolve_signers(
+    session: Session, prepared: list[_Prepared], outcomes: list[Outcome | None]
+) -> None:
+    """Verify every signature against its registered key (or a buyer key named by a sale)."""
+    keyids = {s.keyid for p in prepared for s in p.envelope.signatures}
+    keys = {
+        k.keyid: k
+        for k in session.scalars(select(PartyKey).where(PartyKey.keyid.in_(keyids)))
+    } if keyids else {}  # fmt: skip
+    party_ids = {k.party_id for k in keys.values() if k.party_id}
+    parties = {
+        p.id: p for p in session.scalars(select(Party).where(Party.id.in_(party_ids)))
+    } if party_ids else {}  # fmt: skip
+    # A buyer may confirm receipt in the same batch as the sale that introduced the key.
+    batch_buyer_keys: dict[str, bytes] = {}
+    for p in prepared:
+        if p.envelope.payload["type"] == "sale":
+            try:
+                raw = decode_b64(p.envelope.payload["buyer_key"], length=32, what="buyer_key")
+            except DomainError:
+                continue
+            batch_buyer_keys[key_id(raw)] = raw
+    for p in prepared:
+        try:
+            public: dict[str, bytes] = {}
+            for s in p.envelope.signatures:
+                key = keys.get(s.keyid)
+                if key is not None:
+                    public[s.keyid] = bytes(key.public_key)
+                elif s.keyid in batch_buyer_keys:
+                    public[s.keyid] = batch_buyer_keys[s.keyid]
+            verify_signatures(p.envelope, public)
+            for s in p.envelope.signatures:
+                key = keys.get(s.keyid)
+                if key is None:
+                    p.signers.append(rules.Signer(s.keyid))
+                    continue
+                if p.signed_at < key.valid_from:
+                    raise not_allowed("key_not_yet_valid", f"key {s.keyid} is not valid yet")
+                if key.revoked_at is not None and p.signed_at >= key.revoked_at:
+                    raise not_allowed(
+                        "key_revoked", f"key {s.keyid} was revoked before the event was signed"
+                    )
+                party = parties.get(key.party_id) if key.party_id else None
+                if key.party_id is not None and (party is None or party.status != "active"):
+                    raise not_allowed("party_inactive", f"the party of key {s.keyid} is not active")
+                p.signers.append(
+                    rules.Signer(
+                        s.keyid,
+                        party.id if party else None,
+                        party.kind if party else None,
+                        party.company_id if party else None,
+                    )
+                )
+        except DomainError as exc:
+            outcomes[p.position] = exc
+
+
+def _load_world(
+    session: Session, prepared: list[_Prepared]
+) -> tuple[dict[str, _Head], rules.World]:
+    subjects: set[str] = set()
+    party_ids: set[str] = set()
+    gtins: set[str] = set()
+    for p in prepared:
+        payload = p.envelope.payload
+        subjects |= rules.referenced_subjects(payload)
+        party_ids |= rules.referenced_parties(payload)
+        if payload["type"] == "listing":
+            gtins.add(rules.item_gtin(payload["subject"]))
+    heads = _load_heads(session, subjects)
+    # Second round: subjects only known from a loaded state (the items of a received parcel).
+    more = {
+        s
+        for p in prepared
+        for s in rules.referenced_subjects(p.envelope.payload, _state_lookup(heads))
+    } - set(heads)
+    heads.update(_load_heads(session, more))
+    owners: dict[str, str] = {
+        gtin: merchant
+        for gtin, merchant in session.execute(
+            select(Product.gtin, Product.merchant_id).where(Product.gtin.in_(gtins))
+        )
+    } if gtins else {}  # fmt: skip
+    parties = {
+        p.id: rules.PartyFacts(p.id, p.kind, p.company_id, p.status == "active")
+        for p in session.scalars(select(Party).where(Party.id.in_(party_ids)))
+    } if party_ids else {}  # fmt: skip
+    return heads, rules.World(owners, parties)
+
+
+def _load_heads(session: Session, subjects: set[str]) -> dict[str, _Head]:
+    if not subjects:
+        return {}
+    return {
+        s.id: _Head(s.head, s.head_idx, s.length, s.state, True)
+        for s in session.scalars(select(Subject).where(Subject.id.in_(subjects)))
+    }
+
+
+def _state_lookup(heads: dict[str, _Head]) -> Callable[[str], rules.State | None]:
+    def state_of(subject: str) -> rules.State | None:
+        head = heads.get(subject)
+        return head.state if head else None
+
+    return state_of
+
+
+def _check_chain(session: Session, payload: dict[str, Any], head: _Head | None) -> None:
+    prev = payload["prev"]
+    current = head.head if head else None
+    if prev == current:
+        return
+    subject = payload["subject"]
+    winner = session.scalar(
+        select(LogEntry.hash).where(LogEntry.subject == subject, LogEntry.prev == (prev or ""))
+    )
+    if winner is not None:
+        raise Fork(
+            f"{subject} already has an event after {prev or 'its start'}; "
+            f"build on its current head instead",
+            winner=winner,
+            head=current,
+        )
+    if prev is None:
+        raise Fork(f"{subject} already has events; name its head as prev", head=current)
+    raise violation(
+        "unknown_prev", f"prev {prev} is not an event of {subject}", head=current, subject=subject
+    )
+
+
+def ingest(
+    session: Session, submissions: Sequence[Any], ctx: IngestContext, now: datetime
+) -> list[Outcome]:
+    """Accept each submission (an envelope, plus personal_data for a dispatch) or say why not.
+
+    Returns one Receipt or DomainError per submission, in order; nothing of a refused event is
+    written. Raises only for failures of the database itself.
+    """
+    outcomes: list[Outcome | None] = [None] * len(submissions)
+    prepared: list[_Prepared] = []
+    for position, raw in enumerate(submissions):
+        try:
+            prepared.append(_prepare(position, raw, now, ctx.skew_seconds))
+        except DomainError as exc:
+            outcomes[position] = exc
+    _resolve_signers(session, prepared, outcomes)
+    prepared = [p for p in prepared if outcomes[p.position] is None]
+    # Verification ran in a read transaction; the write lock starts a fresh one.
+    accepted = _Accepted([], None)
+    duplicates: dict[int, str] = {}
+    if prepared:
+        with serialized_write(session):
+            accepted = _apply_under_lock(session, prepared, outcomes, duplicates, ctx, now)
+    return _receipts(session, outcomes, accepted, duplicates)
+
+
+def _apply_under_lock(
+    session: Session,
+    prepared: list[_Prepared],
+    outcomes: list[Outcome | None],
+    duplicates: dict[int, str],
+    ctx: IngestContext,
+    now: datetime,
+) -> _Accepted:
+    hashes = [p.envelope.hash for p in prepared]
+    known = set(session.scalars(select(LogEntry.hash).where(LogEntry.hash.in_(hashes))))
+    heads, world = _load_world(session, prepared)
+    accepted: list[_Prepared] = []
+    seen: set[str] = set()
+    buyer_keys: dict[str, tuple[bytes, datetime]] = {}
+    parcel_items: list[dict[str, str]] = []
+    touched: set[str] = set()
+    size = log.tree_size(session)
+    for p in prepared:
+        payload = p.envelope.payload
+        if p.envelope.hash in known or p.envelope.hash in seen:
+            duplicates[p.position] = p.envelope.hash  # idempotent resubmission
+            continue
+        try:
+            subject = payload["subject"]
+            _check_chain(session, payload, heads.get(subject))
+            state_of = _state_lookup(heads)
+            involved = rules.referenced_subjects(payload, state_of)
+            states = {s: state_of(s) for s in involved}
+            transition = rules.apply_event(payload, p.signers, states, world)
+        except DomainError as exc:
+            outcomes[p.position] = exc
+            continue
+        index = size + len(accepted)
+        for sid, state in transition.states.items():
+            head = heads.get(sid)
+            if sid == subject:
+                heads[sid] = _Head(
+                    p.envelope.hash,
+                    index,
+                    (head.length if head else 0) + 1,
+                    state,
+                    head.stored if head else False,
+                )
+            elif head is not None:
+                head.state = state
+        if transition.buyer_key is not None:
+            buyer_keys.setdefault(key_id(transition.buyer_key), (transition.buyer_key, p.signed_at))
+        parcel_items.extend({"item": i, "parcel": subject} for i in transition.parcel_items)
+        if p.recipient is not None:
+            personal_data.store(session, ctx.vault, subject, p.recipient, now)
+        seen.add(p.envelope.hash)
+        touched |= transition.states.keys()
+        accepted.append(p)
+    if not accepted:
+        return _Accepted(accepted, None)
+    _store_heads(session, {s: heads[s] for s in touched if s in heads})
+    _store_buyer_keys(session, buyer_keys)
+    if parcel_items:
+        session.execute(insert(ParcelItem), parcel_items)
+    appended = log.append(
+        session,
+        [
+            log.NewEntry(
+                body=p.envelope.body,
+                hash=p.envelope.hash,
+                subject=p.envelope.payload["subject"],
+                type=p.envelope.payload["type"],
+                prev=p.envelope.payload["prev"],
+                signed_at=p.signed_at,
+            )
+            for p in accepted
+        ],
+        ctx.log_key,
+        now,
+    )
+    return _Accepted(accepted, appended)
+
+
+def _store_heads(session: Session, heads: dict[str, _Head]) -> None:
+    new = [h for h in heads.items() if not h[1].stored]
+    old = [h for h in heads.items() if h[1].stored]
+    if new:
+        session.execute(
+            insert(Subject),
+            [
+                {
+                    "id": sid,
+                    "kind": rules.subject_kind(sid),
+                    "head": h.head,
+                    "head_idx": h.head_idx,
+                    "length": h.length,
+                    "state": h.state,
+                }
+                for sid, h in new
+            ],  # fmt: skip
+        )
+    if old:
+        session.execute(
+            update(Subject),
+            [
+                {
+                    "id": sid,
+                    "head": h.head,
+                    "head_idx": h.head_idx,
+                    "length": h.length,
+                    "state": h.state,
+                }
+                for sid, h in old
+            ],  # fmt: skip
+        )
+    for _, h in new:
+        h.stored = True
+
+
+def _store_buyer_keys(session: Session, buyer_keys: dict[str, tuple[bytes, datetime]]) -> None:
+    if not buyer_keys:
+        return
+    existing = set(
+        session.scalars(select(PartyKey.keyid).where(PartyKey.keyid.in_(list(buyer_keys))))
+    )
+    rows = [
+        {"keyid": k, "party_id": None, "public_key": pk, "valid_from": at, "revoked_at": None}
+        for k, (pk, at) in buyer_keys.items()
+        if k not in existing
+    ]
+    if rows:
+        session.execute(insert(PartyKey), rows)
+
+
+def _receipts(
+    session: Session,
+    outcomes: list[Outcome | None],
+    accepted: _Accepted,
+    duplicates: dict[int, str],
+) -> list[Outcome]:
+    appended = accepted.appended
+    if appended is not None:
+        # Fresh entries: everything a receipt needs is in memory, bar a few old frontier nodes.
+        indices = [appended.first_index + i for i in range(len(accepted.events))]
+        proofs = log.inclusion_proofs(session, indices, appended.size, appended.nodes)
+        for p, index, proof in zip(accepted.events, indices, proofs, strict=True):
+            outcomes[p.position] = Receipt(
+                index=index,
+                hash=p.envelope.hash,
+                leaf_hash=appended.nodes[(0, index)],
+                integrated_at=appended.integrated_at,
+                checkpoint=appended.note,
+                tree_size=appended.size,
+                inclusion=proof,
+            )
+    if duplicates:
+        rows = {
+            e.hash: e
+            for e in session.scalars(
+                select(LogEntry).where(LogEntry.hash.in_(list(duplicates.values())))
+            )
+        }
+        for position, digest in duplicates.items():
+            outcomes[position] = _stored_receipt(session, rows[digest])
+    if session.in_transaction():
+        session.rollback()  # end the read transaction promptly
+    return [o for o in outcomes if o is not None]
+
+
+def _stored_receipt(session: Session, entry: LogEntry) -> Receipt:
+    """The receipt an entry got when it was integrated (idempotent resubmission)."""
+    size = entry.checkpoint_size
+    return Receipt(
+        index=entry.idx,
+        hash=entry.hash,
+        leaf_hash=merkle.leaf_hash(bytes(entry.body)),
+        integrated_at=entry.integrated_at,
+        checkpoint=log.checkpoint_note(session, size),
+        tree_size=size,
+        inclusion=log.inclusion_proofs(session, [entry.idx], size)[0],
+        duplicate=True,
+    )

@@ -1,0 +1,411 @@
+"""The lifecycle rules between event types, as pure functions over subject states (DESIGN §3).
+
+A subject's state is a JSON-ready dict kept beside its chain head; `apply_event` takes the states
+of every subject an event touches and returns the states after it, or raises a violation with
+its own stable code. The verifier replays the whole log through the same function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from trace_service.lifecycle.errors import not_allowed, violation
+from trace_service.lifecycle.payloads import format_time, parse_time
+
+State = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Signer:
+    """Who stands behind one signature: a registered party's key, or a buyer's key (no party)."""
+
+    keyid: str
+    party_id: str | None = None
+    kind: str | None = None
+    company_id: str | None = None
+
+    @property
+    def is_buyer_key(self) -> bool:
+        return self.party_id is None
+
+
+@dataclass(frozen=True, slots=True)
+class PartyFacts:
+    id: str
+    kind: str
+    company_id: str | None
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class World:
+    """What the rules may consult beside subject states: product owners and parties."""
+
+    product_owners: Mapping[str, str] = field(default_factory=dict)
+    parties: Mapping[str, PartyFacts] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """The states after an event (only those it changed) and facts the storage must index."""
+
+    states: dict[str, State]
+    buyer_key: bytes | None = None
+    parcel_items: tuple[str, ...] = ()
+
+
+def subject_kind(subject: str) -> str:
+    if subject.startswith("01/"):
+        return "item"
+    if subject.startswith("00/") or subject.startswith("wb/"):
+        return "parcel"
+    if subject.startswith("party/"):
+        return "party"
+    return "unknown"
+
+
+def referenced_subjects(
+    payload: Mapping[str, Any], state_of: Callable[[str], State | None] | None = None
+) -> set[str]:
+    """Every subject whose state the rules need for this payload.
+
+    A receipt changes the parcel's items too; they are found through `state_of` (the parcel's
+    current state) when it is given.
+    """
+    subject = str(payload["subject"])
+    subjects = {subject}
+    if payload.get("type") == "dispatch":
+        subjects.update(str(s) for s in payload.get("items", ()))
+    elif payload.get("type") == "receipt" and state_of is not None:
+        parcel = state_of(subject)
+        if parcel is not None:
+            subjects.update(parcel.get("items", ()))
+    return subjects
+
+
+def referenced_parties(payload: Mapping[str, Any]) -> set[str]:
+    parties = set()
+    for key in ("platform", "courier", "from"):
+        if isinstance(payload.get(key), str):
+            parties.add(payload[key])
+    subject = str(payload.get("subject", ""))
+    if subject.startswith("party/"):
+        parties.add(subject.removeprefix("party/"))
+    return parties
+
+
+def item_gtin(subject: str) -> str:
+    return subject.split("/")[1]
+
+
+def _one_party_signer(signers: list[Signer], kinds: tuple[str, ...], event: str) -> Signer:
+    party_signers = [s for s in signers if s.kind in kinds]
+    if len(signers) != 1 or len(party_signers) != 1:
+        wanted = " or ".join(kinds)
+        raise not_allowed("wrong_signer", f"a {event} is signed by exactly one {wanted}")
+    return party_signers[0]
+
+
+def _party(world: World, party_id: str, kind: str, role: str) -> PartyFacts:
+    party = world.parties.get(party_id)
+    if party is None or party.kind != kind:
+        raise violation("unknown_party", f"{role} {party_id!r} is not a registered {kind}")
+    if not party.active:
+        raise violation("party_inactive", f"{role} {party_id!r} is not active")
+    return party
+
+
+def _require(state: State | None, subject: str) -> State:
+    if state is None:
+        raise violation("unknown_subject", f"{subject} has no recorded history", subject=subject)
+    return state
+
+
+def apply_event(
+    payload: Mapping[str, Any],
+    signers: list[Signer],
+    states: Mapping[str, State | None],
+    world: World,
+) -> Transition:
+    """The subject states after `payload`, signed by `signers`; raises the violation it commits.
+
+    Raises LifecycleViolation (409) for an impossible sequence and SignerNotAllowed (403) when
+    the signers may not record this event; each with its own stable code.
+    """
+    kind = payload["type"]
+    subject = payload["subject"]
+    expected = {
+        "listing": "item", "sale": "item", "review": "item", "dispatch": "parcel",
+        "handoff": "parcel", "delivery": "parcel", "receipt": "parcel", "commitment": "party",
+    }.get(kind)  # fmt: skip
+    actual = subject_kind(subject)
+    if expected is not None and actual != expected:
+        raise violation("wrong_subject_kind", f"a {kind} is about a {expected}, not {subject}")
+    state = states.get(subject)
+    if state is not None:
+        last = parse_time(state["last_time"])
+        if parse_time(payload["time"]) < last:
+            raise violation(
+                "time_before_previous",
+                f"the event is dated before the previous event of {subject} ({state['last_time']})",
+            )
+    handler = _HANDLERS[kind]
+    transition = handler(payload, signers, state, states, world)
+    stamped = transition.states.get(subject)
+    if stamped is not None:
+        stamped["last_time"] = payload["time"]
+    return transition
+
+
+def _listing(p: Mapping[str, Any], signers: list[Signer], state: State | None,
+             states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
+    signer = _one_party_signer(signers, ("merchant",), "listing")
+    gtin = item_gtin(p["subject"])
+    owner = world.product_owners.get(gtin)
+    if owner is None:
+        raise violation("unknown_product", f"product {gtin} is not registered")
+    if owner != signer.party_id:
+        raise not_allowed("not_product_owner", f"product {gtin} belongs to another merchant")
+    _party(world, p["platform"], "platform", "platform")
+    lot = "/10/" in p["subject"]
+    if state is not None and not lot and state["status"] != "listed":
+        raise violation("already_sold", f"{p['subject']} was already sold; it cannot be relisted")
+    new = dict(state) if state else {
+        "kind": "item", "gtin": gtin, "merchant": owner, "lot": lot, "status": "listed",
+        "buyers": [], "received_by": [], "reviewed_by": [], "parcels": [], "complaints": 0,
+    }  # fmt: skip
+    new["listings"] = new.get("listings", 0) + 1
+    return Transition({p["subject"]: new})
+
+
+def _sale(p: Mapping[str, Any], signers: list[Signer], state: State | None,
+          states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
+    from trace_service.ledger.envelope import decode_b64, key_id
+
+    signer = _one_party_signer(signers, ("merchant",), "sale")
+    if state is None:
+        raise violation("not_listed", f"{p['subject']} was never listed; list it before selling")
+    if state["merchant"] != signer.party_id:
+        raise not_allowed("not_product_owner", "only the listing merchant can record its sale")
+    if not state["lot"] and state["status"] != "listed":
+        raise violation("already_sold", f"{p['subject']} was already sold")
+    _party(world, p["platform"], "platform", "platform")
+    try:
+        buyer_key = decode_b64(p["buyer_key"], length=32, what="buyer_key")
+    except Exception as exc:  # MalformedEnvelope: re-raised as a payload problem
+        raise violation("invalid_buyer_key", str(exc)) from exc
+    new = dict(state)
+    new["status"] = "sold" if not state["lot"] else "listed"
+    new["buyers"] = [*state["buyers"], key_id(buyer_key)]
+    return Transition({p["subject"]: new}, buyer_key=buyer_key)
+
+
+def _dispatch(p: Mapping[str, Any], signers: list[Signer], state: State | None,
+              states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
+    if state is not None:
+        raise violation("parcel_exists", f"{p['subject']} was already dispatched")
+    merchants = [s for s in signers if s.kind == "merchant"]
+    staff = [s for s in signers if s.kind == "staff"]
+    if len(merchants) != 1:
+        raise not_allowed("wrong_signer", "a dispatch is signed by the sending merchant")
+    if len(staff) != 1 or len(signers) != 2:
+        raise not_allowed(
+            "countersignature_required",
+            "a dispatch is countersigned by the courier staff member who picks the parcel up",
+        )
+    courier = _party(world, p["courier"], "courier_company", "courier")
+    if staff[0].company_id != courier.id:
+        raise not_allowed(
+            "staff_not_of_courier", f"the countersigning staff is not of {courier.id}"
+        )
+    if parse_time(p["promised_by"]) <= parse_time(p["time"]):
+        raise violation("promise_in_past", "promised_by must be after the dispatch time")
+    items = list(p["items"])
+    if len(set(items)) != len(items):
+        raise violation("duplicate_item", "an item is listed twice in the parcel")
+    changed: dict[str, State] = {}
+    buyers: list[str] = []
+    for item in items:
+        item_state = states.get(item)
+        if subject_kind(item) != "item" or item_state is None:
+            raise violation("item_not_sold", f"{item} was never listed and sold", item=item)
+        if item_state["merchant"] != merchants[0].party_id:
+            raise not_allowed("not_item_owner", f"{item} belongs to another merchant", item=item)
+        if not item_state["buyers"]:
+            raise violation("item_not_sold", f"{item} has not been sold", item=item)
+        if not item_state["lot"] and item_state["status"] != "sold":
+            raise violation("item_already_dispatched", f"{item} is already in a parcel", item=item)
+        new_item = dict(item_state)
+        if not item_state["lot"]:
+            new_item["status"] = "dispatched"
+        new_item["parcels"] = [*item_state["parcels"], p["subject"]]
+        changed[item] = new_item
+        buyers.extend(b for b in item_state["buyers"][-1:] if b not in buyers)
+    changed[p["subject"]] = {
+        "kind": "parcel", "merchant": merchants[0].party_id, "courier": courier.id,
+        "items": items, "buyers": buyers, "status": "in_transit",
+        "custodian": staff[0].party_id, "custodian_company": staff[0].company_id,
+        "condition": "intact", "weight_g": p["declared_weight_g"],
+        "declared_weight_g": p["declared_weight_g"], "promised_by": p["promised_by"],
+        "handoffs": 0, "complaints": 0,
+    }  # fmt: skip
+    return Transition(changed, parcel_items=tuple(items))
+
+
+def _handoff(p: Mapping[str, Any], signers: list[Signer], state: State | None,
+             states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
+    state = _require(state, p["subject"])
+    if state["status"] != "in_transit":
+        raise violation("not_in_transit", f"{p['subject']} is {state['status']}, not in transit")
+    if p["from"] != state["custodian"]:
+        raise not_allowed(
+            "not_holder",
+            f"{p['from']} does not hold {p['subject']}; {state['custodian']} does",
+            holder=state["custodian"],
+        )
+    receivers = [s for s in signers if s.party_id != p["from"]]
+    givers = [s for s in signers if s.party_id == p["from"]]
+    if len(receivers) != 1 or receivers[0].kind not in ("staff", "outlet") or len(givers) > 1:
+        raise not_allowed(
+            "wrong_signer",
+            "a handoff is signed by the receiving courier staff or outlet (the giver may countersign)",
+        )
+    receiver = receivers[0]
+    new = dict(state)
+    new.update(
+        custodian=receiver.party_id,
+        custodian_company=receiver.company_id,
+        condition=p["condition"],
+        weight_g=p["weight_g"],
+        handoffs=state["handoffs"] + 1,
+    )
+    return Transition({p["subject"]: new})
+
+
+def _delivery(p: Mapping[str, Any], signers: list[Signer], state: State | None,
+              states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
+    state = _require(state, p["subject"])
+    if state["status"] != "in_transit":
+        raise violation("not_in_transit", f"{p['subject']} is {state['status']}, not in transit")
+    signer = _one_party_signer(signers, ("staff", "outlet"), "delivery")
+    if signer.party_id != state["custodian"]:
+        raise not_allowed(
+            "not_holder",
+            f"{signer.party_id} does not hold {p['subject']}; {state['custodian']} does",
+            holder=state["custodian"],
+        )
+    new = dict(state)
+    new.update(
+        status="delivered",
+        delivered_by=signer.party_id,
+        delivery_method=p["method"],
+        consent=p["consent"],
+        condition=p["condition"],
+        weight_g=p["weight_g"],
+    )
+    return Transition({p["subject"]: new})
+
+
+def _buyer(signers: list[Signer], buyers: list[str], event: str) -> Signer:
+    if len(signers) != 1 or not signers[0].is_buyer_key or signers[0].keyid not in buyers:
+        raise not_allowed("not_buyer", f"a {event} is signed by the buyer's key from the sale")
+    return signers[0]
+
+
+def _receipt(p: Mapping[str, Any], signers: list[Signer], state: State | None,
+             states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
+    state = _require(state, p["subject"])
+    buyer = _buyer(signers, state["buyers"], "receipt")
+    if state["status"] == "in_transit":
+        raise violation("receipt_before_delivery", f"{p['subject']} has not been delivered yet")
+    if state["status"] == "received":
+        raise violation("already_received", f"{p['subject']} was already received")
+    changed: dict[str, State] = {}
+    for item in state["items"]:
+        item_state = states.get(item)
+        if item_state is not None:
+            new_item = dict(item_state)
+            if not item_state["lot"]:
+                new_item["status"] = "received"
+            new_item["received_by"] = [*item_state["received_by"], buyer.keyid]
+            changed[item] = new_item
+    new = dict(state)
+    new.update(status="received", receipt_condition=p["condition"])
+    changed[p["subject"]] = new
+    return Transition(changed)
+
+
+def _review(p: Mapping[str, Any], signers: list[Signer], state: State | None,
+            states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
+    state = _require(state, p["subject"])
+    buyer = _buyer(signers, state["buyers"], "review")
+    if buyer.keyid not in state["received_by"]:
+        raise violation(
+            "review_without_receipt",
+            "only a buyer who confirmed receipt may review (verified purchase)",
+        )
+    if buyer.keyid in state["reviewed_by"]:
+        raise violation("already_reviewed", "this buyer already reviewed the item")
+    new = dict(state)
+    new["reviewed_by"] = [*state["reviewed_by"], buyer.keyid]
+    return Transition({p["subject"]: new})
+
+
+def _complaint(p: Mapping[str, Any], signers: list[Signer], state: State | None,
+               states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
+    state = _require(state, p["subject"])
+    if state["kind"] not in ("item", "parcel"):
+        raise violation("wrong_subject_kind", "a complaint is about an item or a parcel")
+    if len(signers) != 1:
+        raise not_allowed("wrong_signer", "a complaint has one signer")
+    signer = signers[0]
+    allowed = (
+        (signer.is_buyer_key and signer.keyid in state["buyers"])
+        or (signer.kind == "merchant" and signer.party_id == state["merchant"])
+        or signer.kind in ("platform", "regulator")
+    )
+    if not allowed:
+        raise not_allowed(
+            "not_party_to_subject",
+            "a complaint is signed by the buyer, the selling merchant, a platform or a regulator",
+        )
+    new = dict(state)
+    new["complaints"] = state.get("complaints", 0) + 1
+    return Transition({p["subject"]: new})
+
+
+def _commitment(p: Mapping[str, Any], signers: list[Signer], state: State | None,
+                states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
+    party_id = p["subject"].removeprefix("party/")
+    if len(signers) != 1 or signers[0].party_id != party_id:
+        raise not_allowed("wrong_signer", "a credit commitment is signed by the committing party")
+    new = dict(state) if state else {"kind": "party", "commitments": 0}
+    new["commitments"] += 1
+    return Transition({p["subject"]: new})
+
+
+_HANDLERS = {
+    "listing": _listing,
+    "sale": _sale,
+    "dispatch": _dispatch,
+    "handoff": _handoff,
+    "delivery": _delivery,
+    "receipt": _receipt,
+    "review": _review,
+    "complaint": _complaint,
+    "commitment": _commitment,
+}
+
+
+def check_signing_time(signed_at: datetime, now: datetime, skew_seconds: int) -> None:
+    """Refuse an event whose claimed time is further than the skew bound from the server's clock."""
+    if abs((signed_at - now).total_seconds()) > skew_seconds:
+        raise violation(
+            "clock_skew",
+            f"event time {format_time(signed_at)} is more than {skew_seconds}s from the server "
+            f"time {format_time(now)}",
+            server_time=format_time(now),
+        )
