@@ -18,6 +18,7 @@ from trace_service.ledger import merkle
 from trace_service.ledger.envelope import Signature, build_envelope, verify_signatures
 from trace_service.ledger.models import LogEntry
 from trace_service.lifecycle.models import ParcelItem, Product
+from trace_service.lifecycle.payloads import format_time
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def resolve_item(session: Session, ref: SubjectRef, base_url: str) -> dict[str, 
                 "type": entry.type,
                 "subject": entry.subject,
                 "time": checked.payload.get("time"),
-                "integrated_at": entry.integrated_at,
+                "integrated_at": format_time(entry.integrated_at),
                 "signers": [_signer(s.keyid, keys, parties) for s in checked.signatures],
                 "hash_valid": checked.hash_valid,
                 "signature_valid": checked.signature_valid,
