@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from trace_service.db import get_session
+from trace_service.db import get_session, utcnow
 from trace_service.ledger import log
 from trace_service.ledger.envelope import b64
 from trace_service.ledger.log_key import current_log_key
@@ -51,7 +51,8 @@ class LatestCheckpoint(MethodView):
     @blp.doc(responses={"200": {"description": "C2SP signed note", "content": {"text/plain": {}}}})
     def get(self) -> Response:
         """The latest signed checkpoint (C2SP tlog-checkpoint in a signed note)."""
-        return _text(log.checkpoint_note(get_session()), "text/plain; charset=utf-8")
+        note = log.latest_note(get_session(), current_log_key(), utcnow())
+        return _text(note, "text/plain; charset=utf-8")
 
 
 @blp.route("/log/key")

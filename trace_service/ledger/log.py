@@ -141,6 +141,22 @@ def checkpoint_note(session: Session, size: int | None = None) -> str:
     return note
 
 
+def latest_note(session: Session, log_key: LogKey, now: datetime) -> str:
+    """The latest checkpoint, signing the empty tree's checkpoint first if nothing was logged yet."""
+    note = session.scalar(select(Checkpoint.note).order_by(Checkpoint.size.desc()).limit(1))
+    if note is not None:
+        return note
+    from trace_service.db import serialized_write
+
+    with serialized_write(session):
+        if tree_size(session) == 0 and session.get(Checkpoint, 0) is None:
+            root = merkle.EMPTY_ROOT
+            head = SignedTreeHead(log_key.origin, 0, root)
+            note = sign_checkpoint(head, log_key.name, log_key.private)
+            session.add(Checkpoint(size=0, root=root, note=note, signed_at=now))
+    return checkpoint_note(session)
+
+
 def _check_size(session: Session, size: int) -> None:
     latest = tree_size(session)
     if not 1 <= size <= latest:

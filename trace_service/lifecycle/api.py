@@ -173,8 +173,10 @@ class ProductView(MethodView):
 
 
 def _wants_html() -> bool:
+    if request.args.get("format") == "application/json":
+        return False
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "text/html" and "application/json" not in request.args.get("format", "")
+    return best == "text/html"
 
 
 def _resolve(ref: SubjectRef) -> Any:
