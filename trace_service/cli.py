@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
 from trace_service.db import get_engine, new_session
+from trace_service.errors import DomainError
 from trace_service.identity import service as identity
 from trace_service.lifecycle.compose import KeyHolder
 
@@ -81,7 +82,7 @@ def bootstrap_registrar_command(kind: str, name: str, uscc: str) -> None:
         party = identity.bootstrap_registrar(session, identity.PartySpec(kind, name, uscc), _now())
         token = identity.issue_credential(session, party.id, _now())
         session.commit()
-    except identity.DomainError as exc:
+    except DomainError as exc:
         raise click.ClickException(exc.detail) from exc
     finally:
         session.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request
 
 from trace_service.db import get_session
@@ -20,4 +22,4 @@ def current_party() -> Party:
     return authenticate(get_session(), bearer_token())
 
 
-BEARER_DOC = {"security": [{"bearer": []}]}
+BEARER_DOC: dict[str, Any] = {"security": [{"bearer": []}]}

@@ -173,7 +173,7 @@ def _listing(p: Mapping[str, Any], signers: list[Signer], state: State | None,
     lot = "/10/" in p["subject"]
     if state is not None and not lot and state["status"] != "listed":
         raise violation("already_sold", f"{p['subject']} was already sold; it cannot be relisted")
-    new = dict(state) if state else {
+    new: State = dict(state) if state else {
         "kind": "item", "gtin": gtin, "merchant": owner, "lot": lot, "status": "listed",
         "buyers": [], "received_by": [], "reviewed_by": [], "parcels": [], "complaints": 0,
     }  # fmt: skip
@@ -382,7 +382,7 @@ def _commitment(p: Mapping[str, Any], signers: list[Signer], state: State | None
     party_id = p["subject"].removeprefix("party/")
     if len(signers) != 1 or signers[0].party_id != party_id:
         raise not_allowed("wrong_signer", "a credit commitment is signed by the committing party")
-    new = dict(state) if state else {"kind": "party", "commitments": 0}
+    new: State = dict(state) if state else {"kind": "party", "commitments": 0}
     new["commitments"] += 1
     return Transition({p["subject"]: new})
 
