@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 
 from trace_service.db import get_engine, new_session
 from trace_service.errors import DomainError
@@ -23,6 +23,7 @@ def _now() -> datetime:
 
 
 @click.command("migrate")
+@with_appcontext
 @click.option("--revision", default="head", show_default=True)
 def migrate_command(revision: str) -> None:
     """Apply the database migrations (Alembic)."""
@@ -33,6 +34,7 @@ def migrate_command(revision: str) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has parties.")
 def seed_demo_command(if_empty: bool) -> None:
     """Load the demo world and print its items' Digital Link URIs."""
@@ -72,6 +74,7 @@ def create_key_command(path: Path) -> None:
 
 
 @click.command("bootstrap-registrar")
+@with_appcontext
 @click.option("--kind", type=click.Choice(["regulator", "platform"]), default="regulator")
 @click.option("--name", required=True)
 @click.option("--uscc", required=True, help="统一社会信用代码")

@@ -147,7 +147,14 @@ def _world(demo: Demo) -> None:
     r = demo.register
     r("regulator", "regulator", "上海市邮政管理局", code=uscc("11310000MB0123456"), city="上海")
     r("platform", "platform", "优选商城", "regulator", code=uscc("91310000MA1FL0001"), city="上海")
-    r("tea", "merchant", "西湖龙井茶业旗舰店", "platform", code=uscc("91330100MA2H00002"), city="杭州")
+    r(
+        "tea",
+        "merchant",
+        "西湖龙井茶业旗舰店",
+        "platform",
+        code=uscc("91330100MA2H00002"),
+        city="杭州",
+    )
     r("coffee", "merchant", "云岭咖啡工坊", "platform", code=uscc("91530100MA6K00003"), city="昆明")
     r("sd", "courier_company", "顺达快递", "regulator", code=uscc("91310000MA1FL0004"), city="上海")
     r("ty", "courier_company", "通远速运", "regulator", code=uscc("91440300MA5E00005"), city="深圳")
@@ -197,7 +204,9 @@ def _story(demo: Demo) -> list[str]:
     demo.handoff(p1, "sd_hub", "sd_last", "顺达上海浦东营业部", "上海", 418)
     demo.deliver(p1, "sd_last", "in_person", True, "张杨路500号", "上海", 418)
     demo.record("receipt", p1, "buyer_a", hours=0.5, condition="intact")
-    demo.record("review", items[0], "buyer_a", hours=20, score=5, text="茶香浓郁，包装完好，物流很快。")
+    demo.record(
+        "review", items[0], "buyer_a", hours=20, score=5, text="茶香浓郁，包装完好，物流很快。"
+    )
 
     # 2. Coffee left at a parcel station without consent: the buyer complains.
     demo.sell(items[1], "coffee", "buyer_b", "128.00")
@@ -246,9 +255,13 @@ def seed_demo(app: Flask, start: datetime | None = None) -> list[str]:
     session = new_session(app)
     try:
         if session.scalar(select(func.count()).select_from(Party)):
-            raise RuntimeError("the database already holds parties; the demo loads into an empty one")
+            raise RuntimeError(
+                "the database already holds parties; the demo loads into an empty one"
+            )
         log_key: LogKey = app.extensions["trace_log_key"]
-        ctx = IngestContext(log_key, app.extensions["trace_vault"], app.config["CLOCK_SKEW_SECONDS"])
+        ctx = IngestContext(
+            log_key, app.extensions["trace_vault"], app.config["CLOCK_SKEW_SECONDS"]
+        )
         clock = (start or datetime.now(UTC) - timedelta(days=20)).replace(microsecond=0)
         demo = Demo(session, ctx, clock)
         _world(demo)
