@@ -42,8 +42,13 @@ def payload(
 
     `from_` is written as "from" (a Python keyword).
     """
-    body: dict[str, Any] = {"v": 1, "type": kind, "subject": subject, "prev": prev,
-                            "time": format_time(time)}  # fmt: skip
+    body: dict[str, Any] = {
+        "v": 1,
+        "type": kind,
+        "subject": subject,
+        "prev": prev,
+        "time": format_time(time),
+    }
     for name, value in fields.items():
         body[name.rstrip("_")] = format_time(value) if isinstance(value, datetime) else value
     return body
