@@ -36,34 +36,41 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _worker_database(url: str) -> str:
-    """Each xdist worker gets its own PostgreSQL database, created beside the configured one."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if not worker:
-        return url
+def _private_database(url: str) -> str:
+    """A database of this test process alone, created beside the configured one.
+
+    Every pytest process (each xdist worker too) gets its own, so concurrent runs never truncate
+    each other's tables; it is dropped when the session ends.
+    """
     base = make_url(url)
-    name = f"{base.database}_{worker}"
+    name = f"{base.database}_{os.getpid()}"
     admin = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+def _drop_database(url: str, admin_url: str) -> None:
+    name = make_url(url).database
+    admin = make_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def pg_migrated() -> str | None:
+def pg_migrated() -> Iterator[str | None]:
     if not PG_URL:
-        return None
-    url = _worker_database(PG_URL)
+        yield None
+        return
+    url = _private_database(PG_URL)
     engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
     upgrade(engine)
     engine.dispose()
-    return url
+    yield url
+    _drop_database(url, PG_URL)
 
 
 def _truncate_all(url: str) -> None:
