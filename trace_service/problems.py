@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from trace_service.errors import PROBLEM_TYPE_BASE, DomainError
@@ -63,6 +64,23 @@ def _http_error(exc: HTTPException) -> Response:
     return response
 
 
+def _data_error(exc: DataError) -> Response:
+    # A value the database cannot store or compare, e.g. a NUL character in a path, a query or
+    # a name on PostgreSQL: the client's input, not a server failure. The transaction is gone.
+    log.info("database refused a value: %s", exc.orig)
+    return problem_response(
+        {
+            "type": PROBLEM_TYPE_BASE + "unstorable_value",
+            "title": "A value in the request cannot be stored",
+            "status": 422,
+            "detail": "A value in the request (e.g. one holding a NUL character) cannot be "
+            "stored or looked up; nothing was written.",
+            "code": "unstorable_value",
+        },
+        422,
+    )
+
+
 def _unexpected(exc: Exception) -> Response:
     log.exception("unhandled error")
     return problem_response(
@@ -81,4 +99,5 @@ def init_app(app: Flask) -> None:
     """Register the handlers; call after the smorest Api so these take precedence."""
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(DataError, _data_error)
     app.register_error_handler(Exception, _unexpected)

@@ -111,3 +111,47 @@ def full_journey(
     world.record("receipt", parcel, world.buyer, condition="intact")
     world.record("review", item, world.buyer, score=5, text="茶叶新鲜，包装完好")
     return item
+
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def log_size(client: FlaskClient) -> int:
+    """The latest signed checkpoint's tree size, as an outside auditor reads it (0 if none)."""
+    response = client.get("/checkpoint")
+    if response.status_code == 404:
+        return 0
+    assert response.status_code == 200, response.data
+    return int(response.get_data(as_text=True).splitlines()[1])
+
+
+def entry_count(client: FlaskClient) -> int:
+    """How many rows the log table holds (read straight from the database)."""
+    from sqlalchemy import func, select
+
+    from trace_service.db import new_session
+    from trace_service.ledger.models import LogEntry
+
+    app = client.application
+    with app.app_context():
+        session = new_session(app)
+        try:
+            return int(session.scalar(select(func.count()).select_from(LogEntry)) or 0)
+        finally:
+            session.close()
+
+
+def ledger_state(client: FlaskClient) -> tuple[int, int]:
+    """(checkpoint size, stored entries): what must not move when an event is refused."""
+    return log_size(client), entry_count(client)
+
+
+def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
+    """An RFC 9457 problem with this status and stable code; returns its body."""
+    assert response.status_code == status, (response.status_code, response.data[:500])
+    assert response.mimetype == PROBLEM_JSON, response.mimetype
+    body: dict[str, Any] = response.get_json(force=True)
+    assert body["code"] == code, body
+    assert body["status"] == status
+    assert body["type"].endswith(code)
+    return body

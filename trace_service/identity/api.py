@@ -118,13 +118,19 @@ class Credentials(MethodView):
     @blp.doc(**BEARER_DOC)
     @blp.response(201, CredentialOut)
     def post(self, party_id: str) -> dict[str, str]:
-        """Issue a new bearer credential (the party itself or a registrar)."""
+        """Issue a new bearer credential (the party itself, the registrar that registered it,
+        or a regulator)."""
         session = get_session()
         actor = current_party()
-        if actor.id != party_id and actor.kind not in service.REGISTRARS:
+        party = service.get_party(session, party_id)
+        own_registrar = actor.kind in service.REGISTRARS and party.registered_by == actor.id
+        if actor.id != party_id and actor.kind != "regulator" and not own_registrar:
             from trace_service.errors import Forbidden
 
-            raise Forbidden("only the party itself or a registrar issues its credentials")
+            # A platform operator must not mint a regulator's (or any stranger's) credential.
+            raise Forbidden(
+                "only the party itself, its registrar or a regulator issues its credentials"
+            )
         token = service.issue_credential(session, party_id, utcnow())
         session.commit()
         return {"credential": token}
