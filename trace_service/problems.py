@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from trace_service.errors import PROBLEM_TYPE_BASE, DomainError
@@ -81,6 +81,21 @@ def _data_error(exc: DataError) -> Response:
     )
 
 
+def _integrity_error(exc: IntegrityError) -> Response:
+    # Two requests raced to create the same thing (a USCC, a GTIN, a key): the loser hears 409.
+    log.info("integrity conflict: %s", exc.orig)
+    return problem_response(
+        {
+            "type": PROBLEM_TYPE_BASE + "conflict",
+            "title": "Conflict with the current state",
+            "status": 409,
+            "detail": "The record already exists or conflicts with another; nothing was written.",
+            "code": "conflict",
+        },
+        409,
+    )
+
+
 def _unexpected(exc: Exception) -> Response:
     log.exception("unhandled error")
     return problem_response(
@@ -100,4 +115,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(DataError, _data_error)
+    app.register_error_handler(IntegrityError, _integrity_error)
     app.register_error_handler(Exception, _unexpected)

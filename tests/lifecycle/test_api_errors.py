@@ -460,7 +460,7 @@ def test_refused_event_can_be_fixed_and_resubmitted(world):
 
 
 def test_revoked_key(world):
-    revoked_at = now() - timedelta(seconds=60)
+    revoked_at = now() + timedelta(seconds=30)
     response = world.client.post(
         f"/keys/{world.merchant.key.keyid}/revoke",
         json={"at": format_time(revoked_at)},
@@ -468,22 +468,39 @@ def test_revoked_key(world):
     )
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["revoked_at"] is not None
-    problem = refused(world, signed_listing(world), 403, "key_revoked")
+    after = listing_body(world)
+    after["time"] = format_time(revoked_at + timedelta(seconds=10))
+    problem = refused(world, submission(sign(after, world.merchant.key)), 403, "key_revoked")
     assert world.merchant.key.keyid in problem["detail"]
     at_revocation = listing_body(world)
     at_revocation["time"] = format_time(revoked_at)
     refused(world, submission(sign(at_revocation, world.merchant.key)), 403, "key_revoked")
-    # signed before the revocation (within the clock-skew bound): still valid
+    # signed before the revocation takes effect: valid
     before = world.record(
         "listing",
         ITEM,
         world.merchant,
-        at=revoked_at - timedelta(seconds=60),
+        at=now(),
         platform=world.platform.party_id,
         listing_ref="L-1",
         price=PRICE,
     )
     assert before["index"] >= 1
+
+
+def test_revocation_cannot_be_backdated_to_disown_logged_events(world):
+    world.record(
+        "listing", ITEM, world.merchant, platform=world.platform.party_id, listing_ref="L-1",
+        price=PRICE,
+    )  # fmt: skip
+    response = world.client.post(
+        f"/keys/{world.merchant.key.keyid}/revoke",
+        json={"at": format_time(now() - timedelta(hours=1))},
+        headers=world.merchant.auth,
+    )
+    assert_problem(response, 422, "revocation_backdated")
+    keys = world.client.get(f"/parties/{world.merchant.party_id}/keys").get_json()
+    assert all(k["revoked_at"] is None for k in keys)
 
 
 def test_new_key_after_revocation(world):

@@ -51,3 +51,43 @@ def test_receipt_carries_verifiable_inclusion_proof(client, make_party):
         [base64.b64decode(h) for h in proof["hashes"]], checkpoint.root,
     )  # fmt: skip
     assert receipt is None
+
+
+def test_consumer_sees_an_edited_record_as_failing(app, client, make_party):
+    from sqlalchemy import text
+
+    from trace_service.db import new_session
+
+    world = build_world(client, make_party)
+    item = full_journey(world)
+    review_hash = world.heads[item]
+    with app.app_context():
+        session = new_session(app)
+        body = session.execute(
+            text("SELECT body FROM log_entries WHERE hash = :h"), {"h": review_hash}
+        ).scalar_one()
+        edited = bytes(body).replace(b'"score":5', b'"score":1')
+        session.execute(
+            text("UPDATE log_entries SET body = :b WHERE hash = :h"), {"b": edited, "h": review_hash}
+        )
+        session.commit()
+        session.close()
+    data = client.get(f"/{item}", headers={"Accept": "application/json"}).get_json()
+    assert data["verified"] is False
+    review = data["events"][-1]
+    assert review["type"] == "review"
+    assert review["signature_valid"] is False
+    assert all(e["signature_valid"] for e in data["events"][:-1])
+
+    # Garbage in place of the record: still an answer, never a server error.
+    with app.app_context():
+        session = new_session(app)
+        session.execute(
+            text("UPDATE log_entries SET body = :b WHERE hash = :h"),
+            {"b": b"not json", "h": review_hash},
+        )
+        session.commit()
+        session.close()
+    response = client.get(f"/{item}", headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    assert response.get_json()["events"][-1]["hash_valid"] is False

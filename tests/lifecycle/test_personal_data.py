@@ -297,3 +297,10 @@ def test_purpose_the_database_cannot_store(world):
     reads = world.client.get(f"/parcels/{PARCEL}/recipient/reads", headers=world.regulator.auth)
     assert len(reads.get_json()) == (1 if response.status_code == 200 else 0)
     readable(world, world.pickup, "派送")
+
+
+def test_access_log_of_an_unknown_parcel_is_not_found(world):
+    response = world.client.get(
+        "/parcels/00/106141412345678915/recipient/reads", headers=world.regulator.auth
+    )
+    assert_problem(response, 404, "not_found")

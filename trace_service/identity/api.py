@@ -108,7 +108,8 @@ class RevokeKey(MethodView):
     def post(self, data: dict[str, Any], keyid: str) -> dict[str, Any]:
         """Revoke a key: what it signed before stays valid, what it signs after is refused."""
         session = get_session()
-        key = service.revoke_key(session, current_party(), keyid, data["at"] or utcnow())
+        now = utcnow()
+        key = service.revoke_key(session, current_party(), keyid, data["at"] or now, now)
         session.commit()
         return key_out(key)
 

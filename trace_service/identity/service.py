@@ -52,12 +52,25 @@ class InvalidKey(DomainError):
     title = "The key cannot be enrolled"
 
 
+# GB 32100-2015: the first character names the registering authority (登记管理部门代码).
+_AUTHORITIES = set("123456789ANY")
+
+
+class RevocationBackdated(DomainError):
+    code = "revocation_backdated"
+    status = 422
+    title = "A key cannot be revoked in the past"
+
+
 def validate_uscc(raw: str) -> str:
     """The compact 18-character code; raises InvalidUscc naming what is wrong."""
     try:
-        return str(uscc_code.validate(raw))
+        code = str(uscc_code.validate(raw))
     except StdnumError as exc:
         raise InvalidUscc(f"{raw!r} is not a valid unified social credit code: {exc}") from exc
+    if code[0] not in _AUTHORITIES:
+        raise InvalidUscc(f"{raw!r} names no registering authority (first character {code[0]!r})")
+    return code
 
 
 @dataclass(frozen=True)
@@ -88,14 +101,18 @@ def _new_party(session: Session, spec: PartySpec, registrar_id: str | None, now:
     if spec.kind in (PartyKind.OUTLET.value, PartyKind.STAFF.value):
         if spec.company_id is None:
             raise InvalidParty(f"a {spec.kind} belongs to a courier company (company_id)")
-        company = get_party(session, spec.company_id)
-        if company.kind != PartyKind.COURIER_COMPANY.value:
+        company = session.get(Party, spec.company_id)
+        if company is None or company.kind != PartyKind.COURIER_COMPANY.value:
             raise InvalidParty(f"{spec.company_id} is not a courier company")
     elif spec.company_id is not None:
         raise InvalidParty(f"a {spec.kind} does not belong to a courier company")
     if spec.outlet_id is not None:
-        outlet = get_party(session, spec.outlet_id)
-        if outlet.kind != PartyKind.OUTLET.value or outlet.company_id != spec.company_id:
+        outlet = session.get(Party, spec.outlet_id)
+        if (
+            outlet is None
+            or outlet.kind != PartyKind.OUTLET.value
+            or outlet.company_id != spec.company_id
+        ):
             raise InvalidParty(f"{spec.outlet_id} is not an outlet of {spec.company_id}")
     party = Party(
         id=f"{_ID_PREFIX[spec.kind]}-{secrets.token_hex(5)}",
@@ -175,8 +192,19 @@ def enrol_key(
     return key
 
 
-def revoke_key(session: Session, actor: Party, keyid: str, at: datetime) -> PartyKey:
-    """Revoke a key from `at` on: events it signs after that are refused, earlier ones stay valid."""
+def revoke_key(
+    session: Session, actor: Party, keyid: str, at: datetime, now: datetime
+) -> PartyKey:
+    """Revoke a key from `at` on: events it signs after that are refused, earlier ones stay valid.
+
+    A revocation cannot be backdated: events the key signed are already in the log, and a party
+    must not be able to disown them (raises RevocationBackdated). Raises NotFound, Forbidden.
+    """
+    if at < now:
+        raise RevocationBackdated(
+            "a revocation takes effect now or later; to dispute logged events, object to them",
+            code="revocation_backdated",
+        )
     key = session.get(PartyKey, keyid)
     if key is None or key.party_id is None:
         raise NotFound(f"no enrolled key {keyid}")

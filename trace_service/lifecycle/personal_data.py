@@ -148,6 +148,9 @@ def read_recipient(
 
 
 def access_log(session: Session, parcel: str) -> list[PersonalDataRead]:
+    """Every logged read of a parcel's personal data; raises NotFound for an unknown parcel."""
+    if session.get(PersonalData, parcel) is None:
+        raise NotFound(f"no personal data for {parcel}")
     return list(
         session.scalars(
             select(PersonalDataRead)

@@ -15,40 +15,58 @@ from trace_service.codes.digital_link import SubjectRef, digital_link_uri
 from trace_service.errors import DomainError, NotFound
 from trace_service.identity.models import Party, PartyKey
 from trace_service.ledger import merkle
-from trace_service.ledger.envelope import Signature, build_envelope, verify_signatures
+from trace_service.ledger.envelope import Envelope, Signature, build_envelope, verify_signatures
 from trace_service.ledger.models import LogEntry
 from trace_service.lifecycle.models import ParcelItem, Product
 from trace_service.lifecycle.payloads import format_time
 
 
 @dataclass(frozen=True)
-class CheckedEvent:
-    """One stored event, re-read from its log bytes and checked again."""
+class ReadEntry:
+    """One stored entry re-read from its log bytes (never trusting the derived columns)."""
 
     entry: LogEntry
-    payload: dict[str, Any]
-    signatures: list[Signature]
-    hash_valid: bool
-    signature_valid: bool
-    signature_problem: str | None
+    envelope: Envelope | None
+    problem: str | None
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.envelope.payload if self.envelope else {}
+
+    @property
+    def actual_hash(self) -> str:
+        return hashlib.sha256(bytes(self.entry.body)).hexdigest()
 
 
-def check_entry(entry: LogEntry, public_keys: dict[str, bytes]) -> CheckedEvent:
-    """Re-derive an entry's hash and signatures from its stored bytes (never trusting columns)."""
+def read_entry(entry: LogEntry) -> ReadEntry:
     body = bytes(entry.body)
     try:
         raw = json.loads(body)
         signatures = [Signature(s["keyid"], base64.b64decode(s["sig"])) for s in raw["signatures"]]
         envelope = build_envelope(raw["payload"], signatures)
     except (ValueError, KeyError, TypeError, DomainError) as exc:
-        return CheckedEvent(entry, {}, [], False, False, f"unreadable entry: {exc}")
-    hash_valid = envelope.body == body and hashlib.sha256(body).hexdigest() == entry.hash
+        return ReadEntry(entry, None, f"unreadable entry: {exc}")
+    if envelope.body != body or envelope.hash != entry.hash:
+        return ReadEntry(entry, envelope, "the stored bytes do not match the event's hash")
+    return ReadEntry(entry, envelope, None)
+
+
+def signature_problem(read: ReadEntry, keys: dict[str, PartyKey]) -> str | None:
+    """Why the entry's signatures do not hold (None when they all verify with valid keys)."""
+    if read.envelope is None or read.problem:
+        return read.problem
+    signed_at = read.entry.signed_at
+    for s in read.envelope.signatures:
+        key = keys.get(s.keyid)
+        if key is None:
+            return f"key {s.keyid} is not registered"
+        if signed_at < key.valid_from or (key.revoked_at and signed_at >= key.revoked_at):
+            return f"key {s.keyid} was not valid when the event was signed"
     try:
-        verify_signatures(envelope, public_keys)
-        problem = None
+        verify_signatures(read.envelope, {k: bytes(v.public_key) for k, v in keys.items()})
     except DomainError as exc:
-        problem = exc.detail
-    return CheckedEvent(entry, raw["payload"], signatures, hash_valid, problem is None, problem)
+        return exc.detail
+    return None
 
 
 def _public_party(party: Party | None) -> dict[str, Any] | None:
@@ -83,22 +101,25 @@ def resolve_item(session: Session, ref: SubjectRef, base_url: str) -> dict[str, 
     )
     if not entries:
         raise NotFound(f"{subject} has no recorded history", code="unknown_subject")
-    keyids = {s["keyid"] for e in entries for s in json.loads(bytes(e.body))["signatures"]}
+    reads = [read_entry(e) for e in entries]
+    keyids = {s.keyid for r in reads if r.envelope for s in r.envelope.signatures}
     keys = {k.keyid: k for k in session.scalars(select(PartyKey).where(PartyKey.keyid.in_(keyids)))}
     party_ids = {k.party_id for k in keys.values() if k.party_id} | {product.merchant_id}
     parties = {p.id: p for p in session.scalars(select(Party).where(Party.id.in_(party_ids)))}
-    public_keys = {k: bytes(v.public_key) for k, v in keys.items()}
 
     heads: dict[str, str | None] = {}
     events = []
     all_valid = True
-    for entry in entries:
-        checked = check_entry(entry, public_keys)
-        expected_prev = heads.get(entry.subject)
-        link_valid = checked.payload.get("prev") == expected_prev
-        heads[entry.subject] = entry.hash
-        valid = checked.hash_valid and checked.signature_valid and link_valid
-        all_valid &= valid
+    for read in reads:
+        entry = read.entry
+        problem = signature_problem(read, keys)
+        link_valid = read.envelope is not None and read.payload.get("prev") == heads.get(
+            entry.subject
+        )
+        # The chain moves on by the hash of the bytes actually stored, not by a column.
+        heads[entry.subject] = read.actual_hash
+        all_valid &= problem is None and link_valid
+        signatures = read.envelope.signatures if read.envelope else ()
         events.append(
             {
                 "index": entry.idx,
@@ -106,14 +127,14 @@ def resolve_item(session: Session, ref: SubjectRef, base_url: str) -> dict[str, 
                 "leaf_hash": merkle.leaf_hash(bytes(entry.body)).hex(),
                 "type": entry.type,
                 "subject": entry.subject,
-                "time": checked.payload.get("time"),
+                "time": read.payload.get("time"),
                 "integrated_at": format_time(entry.integrated_at),
-                "signers": [_signer(s.keyid, keys, parties) for s in checked.signatures],
-                "hash_valid": checked.hash_valid,
-                "signature_valid": checked.signature_valid,
+                "signers": [_signer(s.keyid, keys, parties) for s in signatures],
+                "hash_valid": read.problem is None,
+                "signature_valid": problem is None,
                 "chain_valid": link_valid,
-                "problem": checked.signature_problem,
-                "payload": checked.payload,
+                "problem": problem,
+                "payload": read.payload,
             }
         )
     return {

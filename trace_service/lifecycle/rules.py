@@ -145,18 +145,19 @@ def apply_event(
     if expected is not None and actual != expected:
         raise violation("wrong_subject_kind", f"a {kind} is about a {expected}, not {subject}")
     state = states.get(subject)
-    if state is not None:
-        last = parse_time(state["last_time"])
-        if parse_time(payload["time"]) < last:
+    signed_at = parse_time(payload["time"])
+    # Time runs forward for every subject an event touches (a dispatch is not dated before
+    # its items' sale, a review not before the receipt that made it possible).
+    for other, other_state in states.items():
+        if other_state is not None and signed_at < parse_time(other_state["last_time"]):
             raise violation(
                 "time_before_previous",
-                f"the event is dated before the previous event of {subject} ({state['last_time']})",
+                f"the event is dated before the last event of {other} ({other_state['last_time']})",
             )
     handler = _HANDLERS[kind]
     transition = handler(payload, signers, state, states, world)
-    stamped = transition.states.get(subject)
-    if stamped is not None:
-        stamped["last_time"] = payload["time"]
+    for changed in transition.states.values():
+        changed["last_time"] = payload["time"]
     return transition
 
 
