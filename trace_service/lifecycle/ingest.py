@@ -8,12 +8,13 @@ by event: each gets its own receipt or problem, and a later event may build on a
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from trace_service.db import serialized_write
@@ -92,7 +93,7 @@ class IngestContext:
     skew_seconds: int
 
 
-def _prepare(position: int, raw: Any, now: datetime, skew: int) -> _Prepared:
+def _prepare(position: int, raw: Any) -> _Prepared:
     if isinstance(raw, dict) and "personal_data" in raw:
         raw = dict(raw)
         pd_raw = raw.pop("personal_data")
@@ -103,7 +104,6 @@ def _prepare(position: int, raw: Any, now: datetime, skew: int) -> _Prepared:
     validate_payload(payload)
     validate_subject(payload["subject"], payload["type"])
     signed_at = parse_time(payload["time"])
-    rules.check_signing_time(signed_at, now, skew)
     recipient = None
     if payload["type"] == "dispatch":
         if pd_raw is None:
@@ -129,14 +129,17 @@ def _resolve_signers(
 ) -> None:
     """Verify every signature against its registered key (or a buyer key named by a sale)."""
     keyids = {s.keyid for p in prepared for s in p.envelope.signatures}
-    keys = {
-        k.keyid: k
-        for k in session.scalars(select(PartyKey).where(PartyKey.keyid.in_(keyids)))
-    } if keyids else {}  # fmt: skip
-    party_ids = {k.party_id for k in keys.values() if k.party_id}
-    parties = {
-        p.id: p for p in session.scalars(select(Party).where(Party.id.in_(party_ids)))
-    } if party_ids else {}  # fmt: skip
+    keys: dict[str, PartyKey] = {}
+    parties: dict[str, Party] = {}
+    if keyids:  # each key with its party, in one round trip
+        for found, owner in session.execute(
+            select(PartyKey, Party)
+            .outerjoin(Party, Party.id == PartyKey.party_id)
+            .where(PartyKey.keyid.in_(keyids))
+        ):
+            keys[found.keyid] = found
+            if owner is not None:
+                parties[owner.id] = owner
     # A buyer may confirm receipt in the same batch as the sale that introduced the key.
     batch_buyer_keys: dict[str, bytes] = {}
     for p in prepared:
@@ -232,13 +235,16 @@ def _state_lookup(heads: dict[str, _Head]) -> Callable[[str], rules.State | None
     return state_of
 
 
-def _check_chain(session: Session, payload: dict[str, Any], head: _Head | None) -> None:
+def _check_chain(
+    session: Session, payload: dict[str, Any], head: _Head | None, links: dict[tuple[str, str], str]
+) -> None:
     prev = payload["prev"]
     current = head.head if head else None
     if prev == current:
         return
     subject = payload["subject"]
-    winner = session.scalar(
+    # The winner may be an earlier event of this batch, not yet written.
+    winner = links.get((subject, prev or "")) or session.scalar(
         select(LogEntry.hash).where(LogEntry.subject == subject, LogEntry.prev == (prev or ""))
     )
     if winner is not None:
@@ -267,10 +273,23 @@ def ingest(
     prepared: list[_Prepared] = []
     for position, raw in enumerate(submissions):
         try:
-            prepared.append(_prepare(position, raw, now, ctx.skew_seconds))
+            prepared.append(_prepare(position, raw))
         except DomainError as exc:
             outcomes[position] = exc
-    _resolve_signers(session, prepared, outcomes)
+    # An envelope already in the log gets its receipt back, however late the retry and whatever
+    # became of its key since (idempotent resubmission); only new events face the clock bound
+    # and the key checks.
+    hashes = [p.envelope.hash for p in prepared]
+    logged = set(
+        session.scalars(select(LogEntry.hash).where(LogEntry.hash.in_(hashes)))
+    ) if hashes else set()  # fmt: skip
+    fresh = [p for p in prepared if p.envelope.hash not in logged]
+    for p in fresh:
+        try:
+            rules.check_signing_time(p.signed_at, now, ctx.skew_seconds)
+        except DomainError as exc:
+            outcomes[p.position] = exc
+    _resolve_signers(session, [p for p in fresh if outcomes[p.position] is None], outcomes)
     prepared = [p for p in prepared if outcomes[p.position] is None]
     # Verification ran in a read transaction; the write lock starts a fresh one.
     accepted = _Accepted([], None)
@@ -279,6 +298,61 @@ def ingest(
         with serialized_write(session):
             accepted = _apply_under_lock(session, prepared, outcomes, duplicates, ctx, now)
     return _receipts(session, outcomes, accepted, duplicates)
+
+
+@dataclass(eq=False)
+class _Waiter:
+    raw: Any
+    done: bool = False
+    outcome: Outcome | None = None
+    error: BaseException | None = None
+
+
+class GroupCommit:
+    """Concurrent single submissions of one process share one `ingest` call (group commit).
+
+    A request thread that finds no group being ingested becomes the leader: it ingests everything
+    queued so far as one batch (one write lock, one checkpoint) and hands each waiting thread its
+    own outcome. Each outcome is the one that submission gets in a batch: accepted event by event,
+    so a fork's loser still gets 409 naming the winner. Workers are still serialised by the
+    database, and a failure of the database itself is raised in every thread of the group.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._queue: list[_Waiter] = []
+        self._busy = False
+
+    def submit(
+        self, session: Session, raw: Any, ctx: IngestContext, clock: Callable[[], datetime]
+    ) -> Outcome:
+        me = _Waiter(raw)
+        with self._cond:
+            self._queue.append(me)
+            while self._busy and not me.done:
+                self._cond.wait()
+            leader = not me.done
+            if leader:
+                self._busy = True
+                group, self._queue = self._queue, []
+        if leader:
+            try:
+                outcomes = ingest(session, [w.raw for w in group], ctx, clock())
+                for waiter, outcome in zip(group, outcomes, strict=True):
+                    waiter.outcome = outcome
+            except BaseException as exc:
+                for waiter in group:
+                    waiter.error = exc
+            finally:
+                with self._cond:
+                    for waiter in group:
+                        waiter.done = True
+                    self._busy = False
+                    self._cond.notify_all()
+        if me.error is not None:
+            raise me.error
+        assert me.outcome is not None
+        return me.outcome
 
 
 def _apply_under_lock(
@@ -297,6 +371,7 @@ def _apply_under_lock(
     buyer_keys: dict[str, tuple[bytes, datetime]] = {}
     parcel_items: list[dict[str, str]] = []
     touched: set[str] = set()
+    links: dict[tuple[str, str], str] = {}  # (subject, prev) -> hash of this batch's events
     size = log.tree_size(session)
     for p in prepared:
         payload = p.envelope.payload
@@ -305,7 +380,7 @@ def _apply_under_lock(
             continue
         try:
             subject = payload["subject"]
-            _check_chain(session, payload, heads.get(subject))
+            _check_chain(session, payload, heads.get(subject), links)
             state_of = _state_lookup(heads)
             involved = rules.referenced_subjects(payload, state_of)
             states = {s: state_of(s) for s in involved}
@@ -332,6 +407,7 @@ def _apply_under_lock(
         if p.recipient is not None:
             personal_data.store(session, ctx.vault, subject, p.recipient, now)
         seen.add(p.envelope.hash)
+        links[(subject, payload["prev"] or "")] = p.envelope.hash
         touched |= transition.states.keys()
         accepted.append(p)
     if not accepted:
@@ -339,7 +415,7 @@ def _apply_under_lock(
     _store_heads(session, {s: heads[s] for s in touched if s in heads})
     _store_buyer_keys(session, buyer_keys)
     if parcel_items:
-        session.execute(insert(ParcelItem), parcel_items)
+        session.execute(insert(_table(ParcelItem)), parcel_items)
     appended = log.append(
         session,
         [
@@ -355,8 +431,14 @@ def _apply_under_lock(
         ],
         ctx.log_key,
         now,
+        old_size=size,
     )
     return _Accepted(accepted, appended)
+
+
+def _table(model: type[Any]) -> Table:
+    # Core inserts into the tables: the ORM's bulk path adds nothing here but time.
+    return cast(Table, model.__table__)
 
 
 def _store_heads(session: Session, heads: dict[str, _Head]) -> None:
@@ -364,7 +446,7 @@ def _store_heads(session: Session, heads: dict[str, _Head]) -> None:
     old = [h for h in heads.items() if h[1].stored]
     if new:
         session.execute(
-            insert(Subject),
+            insert(_table(Subject)),
             [
                 {
                     "id": sid,
@@ -407,7 +489,7 @@ def _store_buyer_keys(session: Session, buyer_keys: dict[str, tuple[bytes, datet
         if k not in existing
     ]
     if rows:
-        session.execute(insert(PartyKey), rows)
+        session.execute(insert(_table(PartyKey)), rows)
 
 
 def _receipts(
@@ -420,7 +502,8 @@ def _receipts(
     if appended is not None:
         # Fresh entries: everything a receipt needs is in memory, bar a few old frontier nodes.
         indices = [appended.first_index + i for i in range(len(accepted.events))]
-        proofs = log.inclusion_proofs(session, indices, appended.size, appended.nodes)
+        overlay = {**appended.known, **appended.nodes}  # what the proofs need, bar rare misses
+        proofs = log.inclusion_proofs(session, indices, appended.size, overlay)
         for p, index, proof in zip(accepted.events, indices, proofs, strict=True):
             outcomes[p.position] = Receipt(
                 index=index,
