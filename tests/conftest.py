@@ -98,8 +98,10 @@ def database_url(tmp_path: Path, sqlite_template: Path, pg_migrated: str | None)
 def app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
     instance = tmp_path / "instance"
     instance.mkdir()
-    application = create_app({"TESTING": True, "DATABASE_URL": database_url})
-    application.instance_path = str(instance)
+    application = create_app(
+        {"TESTING": True, "DATABASE_URL": database_url, "INSTANCE_PATH": str(instance)}
+    )
+    assert application.instance_path == str(instance)
     yield application
     application.extensions["trace_engine"].dispose()
 

@@ -18,7 +18,8 @@ from trace_service.lifecycle import personal_data
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app; `test_config` overrides settings read from the environment."""
-    instance = os.environ.get("TRACE_INSTANCE_PATH")
+    # The instance folder holds the keys, so it is fixed before anything reads them.
+    instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("TRACE_INSTANCE_PATH")
     app = Flask(
         __name__,
         instance_path=str(Path(instance).resolve()) if instance else None,

@@ -92,9 +92,18 @@ def load_key(app: Flask) -> bytes:
     else:
         path = Path(app.instance_path) / KEY_FILE
         if not path.exists():
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            # Written under a private name and linked into place, so workers starting together
+            # agree on one key and never read a half-written file.
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(base64.b64encode(AESGCM.generate_key(bit_length=256)))
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink()
         key = base64.b64decode(path.read_bytes())
     if len(key) != 32:
         raise ValueError("the personal data key must be 32 bytes")

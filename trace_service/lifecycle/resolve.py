@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -38,14 +39,35 @@ class ReadEntry:
         return hashlib.sha256(bytes(self.entry.body)).hexdigest()
 
 
-def read_entry(entry: LogEntry) -> ReadEntry:
-    body = bytes(entry.body)
+# Stored entries never change, so what their exact bytes parse and verify to is cached by those
+# bytes: an edited row is different bytes, misses the cache and is checked (and caught) afresh.
+@lru_cache(maxsize=100_000)
+def _parse_body(body: bytes) -> Envelope | str:
     try:
         raw = json.loads(body)
         signatures = [Signature(s["keyid"], base64.b64decode(s["sig"])) for s in raw["signatures"]]
-        envelope = build_envelope(raw["payload"], signatures)
+        return build_envelope(raw["payload"], signatures)
     except (ValueError, KeyError, TypeError, DomainError) as exc:
-        return ReadEntry(entry, None, f"unreadable entry: {exc}")
+        return f"unreadable entry: {exc}"
+
+
+@lru_cache(maxsize=100_000)
+def _signature_problem(body: bytes, public_keys: tuple[tuple[str, bytes], ...]) -> str | None:
+    envelope = _parse_body(body)
+    if isinstance(envelope, str):
+        return envelope
+    try:
+        verify_signatures(envelope, dict(public_keys))
+    except DomainError as exc:
+        return exc.detail
+    return None
+
+
+def read_entry(entry: LogEntry) -> ReadEntry:
+    body = bytes(entry.body)
+    envelope = _parse_body(body)
+    if isinstance(envelope, str):
+        return ReadEntry(entry, None, envelope)
     if envelope.body != body or envelope.hash != entry.hash:
         return ReadEntry(entry, envelope, "the stored bytes do not match the event's hash")
     return ReadEntry(entry, envelope, None)
@@ -62,11 +84,8 @@ def signature_problem(read: ReadEntry, keys: dict[str, PartyKey]) -> str | None:
             return f"key {s.keyid} is not registered"
         if signed_at < key.valid_from or (key.revoked_at and signed_at >= key.revoked_at):
             return f"key {s.keyid} was not valid when the event was signed"
-    try:
-        verify_signatures(read.envelope, {k: bytes(v.public_key) for k, v in keys.items()})
-    except DomainError as exc:
-        return exc.detail
-    return None
+    public = tuple((s.keyid, bytes(keys[s.keyid].public_key)) for s in read.envelope.signatures)
+    return _signature_problem(bytes(read.entry.body), public)
 
 
 def _public_party(party: Party | None) -> dict[str, Any] | None:
