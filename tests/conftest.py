@@ -4,7 +4,6 @@ TEST_DATABASE_URL is set), the app and its client, and factories for registered 
 from __future__ import annotations
 
 import os
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -142,7 +141,7 @@ ENTERPRISES = {"platform", "merchant", "courier_company", "regulator"}
 
 @pytest.fixture
 def make_party(app: Flask) -> Callable[..., Actor]:
-    """Factory: register a party of a kind (by a bootstrap regulator), enrol a key, issue a token."""
+    """Factory: register a party (by a bootstrap regulator), enrol a key, issue a token."""
     state: dict[str, Any] = {}
 
     def factory(

@@ -1,4 +1,4 @@
-"""trace_service: signed product lifecycle trace and courier credit (来源可查、去向可追、责任可究)."""
+"""trace_service: signed product trace and courier credit (来源可查、去向可追、责任可究)."""
 
 from __future__ import annotations
 

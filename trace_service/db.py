@@ -31,7 +31,7 @@ class Base(DeclarativeBase):
 
 
 def make_engine(url: str) -> Engine:
-    """An engine tuned for the service: WAL and BEGIN IMMEDIATE on SQLite, psycopg 3 on PostgreSQL."""
+    """An engine tuned for the service: WAL and BEGIN IMMEDIATE on SQLite, psycopg 3 on Postgres."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from tests.ledger.independent_verifier import GoVerifierRejected, run_go_verifier
 
+from tests.ledger.independent_verifier import GoVerifierRejected, run_go_verifier
 from trace_service.ledger.checkpoint import Checkpoint, sign_checkpoint, verifier_key
 from trace_service.ledger.merkle import (
     append_leaves,

@@ -68,7 +68,8 @@ def test_consumer_sees_an_edited_record_as_failing(app, client, make_party):
         ).scalar_one()
         edited = bytes(body).replace(b'"score":5', b'"score":1')
         session.execute(
-            text("UPDATE log_entries SET body = :b WHERE hash = :h"), {"b": edited, "h": review_hash}
+            text("UPDATE log_entries SET body = :b WHERE hash = :h"),
+            {"b": edited, "h": review_hash},
         )
         session.commit()
         session.close()
@@ -91,3 +92,17 @@ def test_consumer_sees_an_edited_record_as_failing(app, client, make_party):
     response = client.get(f"/{item}", headers={"Accept": "application/json"})
     assert response.status_code == 200
     assert response.get_json()["events"][-1]["hash_valid"] is False
+
+
+def test_a_phone_camera_lands_on_the_page_and_an_app_gets_json(client, make_party):
+    world = build_world(client, make_party)
+    item = full_journey(world)
+    page = client.get(f"/{item}", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.status_code == 200
+    assert page.content_type.startswith("text/html")
+    assert item in page.get_data(as_text=True)
+    as_json = client.get(f"/{item}?format=application/json", headers={"Accept": "text/html"})
+    assert as_json.get_json()["subject"] == item
+    unknown = client.get(f"/01/{GTIN}/21/NOPE", headers={"Accept": "application/json"})
+    assert unknown.status_code == 404
+    assert unknown.get_json()["code"] == "unknown_subject"

@@ -192,9 +192,7 @@ def enrol_key(
     return key
 
 
-def revoke_key(
-    session: Session, actor: Party, keyid: str, at: datetime, now: datetime
-) -> PartyKey:
+def revoke_key(session: Session, actor: Party, keyid: str, at: datetime, now: datetime) -> PartyKey:
     """Revoke a key from `at` on: events it signs after that are refused, earlier ones stay valid.
 
     A revocation cannot be backdated: events the key signed are already in the log, and a party

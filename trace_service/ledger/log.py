@@ -173,7 +173,7 @@ def checkpoint_note(session: Session, size: int | None = None) -> str:
 
 
 def latest_note(session: Session, log_key: LogKey, now: datetime) -> str:
-    """The latest checkpoint, signing the empty tree's checkpoint first if nothing was logged yet."""
+    """The latest checkpoint; the empty tree's is signed first if nothing was logged yet."""
     note = session.scalar(select(Checkpoint.note).order_by(Checkpoint.size.desc()).limit(1))
     if note is not None:
         return note

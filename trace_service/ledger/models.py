@@ -27,7 +27,7 @@ class LogEntry(Base):
     body: Mapped[bytes] = mapped_column(LargeBinary)
 
     __table_args__ = (
-        # A fork (two events claiming the same predecessor) cannot be stored, whatever the code does.
+        # A fork (two events claiming one predecessor) cannot be stored, whatever the code does.
         Index("uq_log_entries_subject_prev", "subject", "prev", unique=True),
     )
 

@@ -8,13 +8,12 @@ by event: each gets its own receipt or problem, and a later event may build on a
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from trace_service.db import serialized_write
@@ -32,8 +31,16 @@ from trace_service.ledger.log_key import LogKey
 from trace_service.ledger.models import LogEntry
 from trace_service.lifecycle import personal_data, rules
 from trace_service.lifecycle.errors import InvalidPayload, not_allowed, violation
-from trace_service.lifecycle.models import ParcelItem, Product, Subject
+from trace_service.lifecycle.models import ParcelItem, Product
 from trace_service.lifecycle.payloads import parse_time, validate_payload
+from trace_service.lifecycle.subject_heads import (
+    Head,
+    core_table,
+    load_heads,
+    state_lookup,
+    store_buyer_keys,
+    store_heads,
+)
 from trace_service.lifecycle.subjects import validate_subject
 
 
@@ -67,15 +74,6 @@ class _Prepared:
     signed_at: datetime
     recipient: personal_data.Recipient | None
     signers: list[rules.Signer] = field(default_factory=list)
-
-
-@dataclass
-class _Head:
-    head: str
-    head_idx: int
-    length: int
-    state: rules.State
-    stored: bool
 
 
 @dataclass(frozen=True)
@@ -185,9 +183,7 @@ def _resolve_signers(
             outcomes[p.position] = exc
 
 
-def _load_world(
-    session: Session, prepared: list[_Prepared]
-) -> tuple[dict[str, _Head], rules.World]:
+def _load_world(session: Session, prepared: list[_Prepared]) -> tuple[dict[str, Head], rules.World]:
     subjects: set[str] = set()
     party_ids: set[str] = set()
     gtins: set[str] = set()
@@ -197,46 +193,37 @@ def _load_world(
         party_ids |= rules.referenced_parties(payload)
         if payload["type"] == "listing":
             gtins.add(rules.item_gtin(payload["subject"]))
-    heads = _load_heads(session, subjects)
+    heads = load_heads(session, subjects)
     # Second round: subjects only known from a loaded state (the items of a received parcel).
     more = {
         s
         for p in prepared
-        for s in rules.referenced_subjects(p.envelope.payload, _state_lookup(heads))
+        for s in rules.referenced_subjects(p.envelope.payload, state_lookup(heads))
     } - set(heads)
-    heads.update(_load_heads(session, more))
-    owners: dict[str, str] = {
-        gtin: merchant
-        for gtin, merchant in session.execute(
-            select(Product.gtin, Product.merchant_id).where(Product.gtin.in_(gtins))
-        )
-    } if gtins else {}  # fmt: skip
-    parties = {
-        p.id: rules.PartyFacts(p.id, p.kind, p.company_id, p.status == "active")
-        for p in session.scalars(select(Party).where(Party.id.in_(party_ids)))
-    } if party_ids else {}  # fmt: skip
+    heads.update(load_heads(session, more))
+    owners: dict[str, str] = (
+        {
+            gtin: merchant
+            for gtin, merchant in session.execute(
+                select(Product.gtin, Product.merchant_id).where(Product.gtin.in_(gtins))
+            )
+        }
+        if gtins
+        else {}
+    )
+    parties = (
+        {
+            p.id: rules.PartyFacts(p.id, p.kind, p.company_id, p.status == "active")
+            for p in session.scalars(select(Party).where(Party.id.in_(party_ids)))
+        }
+        if party_ids
+        else {}
+    )
     return heads, rules.World(owners, parties)
 
 
-def _load_heads(session: Session, subjects: set[str]) -> dict[str, _Head]:
-    if not subjects:
-        return {}
-    return {
-        s.id: _Head(s.head, s.head_idx, s.length, s.state, True)
-        for s in session.scalars(select(Subject).where(Subject.id.in_(subjects)))
-    }
-
-
-def _state_lookup(heads: dict[str, _Head]) -> Callable[[str], rules.State | None]:
-    def state_of(subject: str) -> rules.State | None:
-        head = heads.get(subject)
-        return head.state if head else None
-
-    return state_of
-
-
 def _check_chain(
-    session: Session, payload: dict[str, Any], head: _Head | None, links: dict[tuple[str, str], str]
+    session: Session, payload: dict[str, Any], head: Head | None, links: dict[tuple[str, str], str]
 ) -> None:
     prev = payload["prev"]
     current = head.head if head else None
@@ -280,9 +267,11 @@ def ingest(
     # became of its key since (idempotent resubmission); only new events face the clock bound
     # and the key checks.
     hashes = [p.envelope.hash for p in prepared]
-    logged = set(
-        session.scalars(select(LogEntry.hash).where(LogEntry.hash.in_(hashes)))
-    ) if hashes else set()  # fmt: skip
+    logged = (
+        set(session.scalars(select(LogEntry.hash).where(LogEntry.hash.in_(hashes))))
+        if hashes
+        else set()
+    )
     fresh = [p for p in prepared if p.envelope.hash not in logged]
     for p in fresh:
         try:
@@ -298,61 +287,6 @@ def ingest(
         with serialized_write(session):
             accepted = _apply_under_lock(session, prepared, outcomes, duplicates, ctx, now)
     return _receipts(session, outcomes, accepted, duplicates)
-
-
-@dataclass(eq=False)
-class _Waiter:
-    raw: Any
-    done: bool = False
-    outcome: Outcome | None = None
-    error: BaseException | None = None
-
-
-class GroupCommit:
-    """Concurrent single submissions of one process share one `ingest` call (group commit).
-
-    A request thread that finds no group being ingested becomes the leader: it ingests everything
-    queued so far as one batch (one write lock, one checkpoint) and hands each waiting thread its
-    own outcome. Each outcome is the one that submission gets in a batch: accepted event by event,
-    so a fork's loser still gets 409 naming the winner. Workers are still serialised by the
-    database, and a failure of the database itself is raised in every thread of the group.
-    """
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._queue: list[_Waiter] = []
-        self._busy = False
-
-    def submit(
-        self, session: Session, raw: Any, ctx: IngestContext, clock: Callable[[], datetime]
-    ) -> Outcome:
-        me = _Waiter(raw)
-        with self._cond:
-            self._queue.append(me)
-            while self._busy and not me.done:
-                self._cond.wait()
-            leader = not me.done
-            if leader:
-                self._busy = True
-                group, self._queue = self._queue, []
-        if leader:
-            try:
-                outcomes = ingest(session, [w.raw for w in group], ctx, clock())
-                for waiter, outcome in zip(group, outcomes, strict=True):
-                    waiter.outcome = outcome
-            except BaseException as exc:
-                for waiter in group:
-                    waiter.error = exc
-            finally:
-                with self._cond:
-                    for waiter in group:
-                        waiter.done = True
-                    self._busy = False
-                    self._cond.notify_all()
-        if me.error is not None:
-            raise me.error
-        assert me.outcome is not None
-        return me.outcome
 
 
 def _apply_under_lock(
@@ -381,7 +315,7 @@ def _apply_under_lock(
         try:
             subject = payload["subject"]
             _check_chain(session, payload, heads.get(subject), links)
-            state_of = _state_lookup(heads)
+            state_of = state_lookup(heads)
             involved = rules.referenced_subjects(payload, state_of)
             states = {s: state_of(s) for s in involved}
             transition = rules.apply_event(payload, p.signers, states, world)
@@ -392,7 +326,7 @@ def _apply_under_lock(
         for sid, state in transition.states.items():
             head = heads.get(sid)
             if sid == subject:
-                heads[sid] = _Head(
+                heads[sid] = Head(
                     p.envelope.hash,
                     index,
                     (head.length if head else 0) + 1,
@@ -412,10 +346,10 @@ def _apply_under_lock(
         accepted.append(p)
     if not accepted:
         return _Accepted(accepted, None)
-    _store_heads(session, {s: heads[s] for s in touched if s in heads})
-    _store_buyer_keys(session, buyer_keys)
+    store_heads(session, {s: heads[s] for s in touched if s in heads})
+    store_buyer_keys(session, buyer_keys)
     if parcel_items:
-        session.execute(insert(_table(ParcelItem)), parcel_items)
+        session.execute(insert(core_table(ParcelItem)), parcel_items)
     appended = log.append(
         session,
         [
@@ -434,62 +368,6 @@ def _apply_under_lock(
         old_size=size,
     )
     return _Accepted(accepted, appended)
-
-
-def _table(model: type[Any]) -> Table:
-    # Core inserts into the tables: the ORM's bulk path adds nothing here but time.
-    return cast(Table, model.__table__)
-
-
-def _store_heads(session: Session, heads: dict[str, _Head]) -> None:
-    new = [h for h in heads.items() if not h[1].stored]
-    old = [h for h in heads.items() if h[1].stored]
-    if new:
-        session.execute(
-            insert(_table(Subject)),
-            [
-                {
-                    "id": sid,
-                    "kind": rules.subject_kind(sid),
-                    "head": h.head,
-                    "head_idx": h.head_idx,
-                    "length": h.length,
-                    "state": h.state,
-                }
-                for sid, h in new
-            ],  # fmt: skip
-        )
-    if old:
-        session.execute(
-            update(Subject),
-            [
-                {
-                    "id": sid,
-                    "head": h.head,
-                    "head_idx": h.head_idx,
-                    "length": h.length,
-                    "state": h.state,
-                }
-                for sid, h in old
-            ],  # fmt: skip
-        )
-    for _, h in new:
-        h.stored = True
-
-
-def _store_buyer_keys(session: Session, buyer_keys: dict[str, tuple[bytes, datetime]]) -> None:
-    if not buyer_keys:
-        return
-    existing = set(
-        session.scalars(select(PartyKey.keyid).where(PartyKey.keyid.in_(list(buyer_keys))))
-    )
-    rows = [
-        {"keyid": k, "party_id": None, "public_key": pk, "valid_from": at, "revoked_at": None}
-        for k, (pk, at) in buyer_keys.items()
-        if k not in existing
-    ]
-    if rows:
-        session.execute(insert(_table(PartyKey)), rows)
 
 
 def _receipts(

@@ -59,7 +59,7 @@ class PersonalData(Base):
 
 
 class PersonalDataRead(Base):
-    """Every read of personal data: who, when, which parcel (what makes leak back-tracing possible)."""
+    """Every read of personal data: who, when, which parcel (what leak back-tracing rests on)."""
 
     __tablename__ = "personal_data_reads"
 

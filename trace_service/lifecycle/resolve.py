@@ -16,7 +16,7 @@ from trace_service.codes.digital_link import SubjectRef, digital_link_uri
 from trace_service.errors import DomainError, NotFound
 from trace_service.identity.models import Party, PartyKey
 from trace_service.ledger import merkle
-from trace_service.ledger.envelope import Envelope, Signature, build_envelope, verify_signatures
+from trace_service.ledger.envelope import Envelope, Signature, verify_signatures
 from trace_service.ledger.models import LogEntry
 from trace_service.lifecycle.models import ParcelItem, Product
 from trace_service.lifecycle.payloads import format_time
@@ -41,14 +41,34 @@ class ReadEntry:
 
 # Stored entries never change, so what their exact bytes parse and verify to is cached by those
 # bytes: an edited row is different bytes, misses the cache and is checked (and caught) afresh.
+_PAYLOAD_START = b'{"payload":'
+# The last occurrence: a payload may nest its own "signatures" member, the envelope's comes last.
+_SIGNATURES_AT = b',"signatures":['
+
+
 @lru_cache(maxsize=100_000)
 def _parse_body(body: bytes) -> Envelope | str:
+    # The signed bytes are taken from the stored entry as they are, not re-canonicalised: a
+    # signature that verifies over them proves them, and checking the canonical form of every
+    # entry is the verifier command's job (it would double the cost of every consumer scan).
+    cut = body.rfind(_SIGNATURES_AT)
+    if not body.startswith(_PAYLOAD_START) or cut < 0:
+        return "unreadable entry: not a signed envelope"
     try:
         raw = json.loads(body)
         signatures = [Signature(s["keyid"], base64.b64decode(s["sig"])) for s in raw["signatures"]]
-        return build_envelope(raw["payload"], signatures)
-    except (ValueError, KeyError, TypeError, DomainError) as exc:
+        payload = raw["payload"]
+        if not isinstance(payload, dict):
+            raise TypeError("payload is not an object")
+    except (ValueError, KeyError, TypeError) as exc:
         return f"unreadable entry: {exc}"
+    return Envelope(
+        payload=payload,
+        canonical_payload=body[len(_PAYLOAD_START) : cut],
+        signatures=tuple(signatures),
+        body=body,
+        hash=hashlib.sha256(body).hexdigest(),
+    )
 
 
 @lru_cache(maxsize=100_000)
@@ -68,7 +88,7 @@ def read_entry(entry: LogEntry) -> ReadEntry:
     envelope = _parse_body(body)
     if isinstance(envelope, str):
         return ReadEntry(entry, None, envelope)
-    if envelope.body != body or envelope.hash != entry.hash:
+    if envelope.hash != entry.hash:
         return ReadEntry(entry, envelope, "the stored bytes do not match the event's hash")
     return ReadEntry(entry, envelope, None)
 

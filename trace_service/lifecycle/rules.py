@@ -272,7 +272,8 @@ def _handoff(p: Mapping[str, Any], signers: list[Signer], state: State | None,
     if len(receivers) != 1 or receivers[0].kind not in ("staff", "outlet") or len(givers) > 1:
         raise not_allowed(
             "wrong_signer",
-            "a handoff is signed by the receiving courier staff or outlet (the giver may countersign)",
+            "a handoff is signed by the receiving courier staff or outlet "
+            "(the giver may countersign)",
         )
     receiver = receivers[0]
     new = dict(state)
