@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from trace_service.codes.digital_link import SubjectRef, digital_link_uri
@@ -132,19 +132,36 @@ def resolve_item(session: Session, ref: SubjectRef, base_url: str) -> dict[str, 
     product = session.get(Product, ref.gtin)
     if product is None:
         raise NotFound(f"product {ref.gtin} is not registered", code="unknown_product")
-    parcels = list(session.scalars(select(ParcelItem.parcel).where(ParcelItem.item == subject)))
+    # One query for the item's events and those of every parcel it travelled in.
+    in_parcels = select(ParcelItem.parcel).where(ParcelItem.item == subject).scalar_subquery()
     entries = list(
         session.scalars(
-            select(LogEntry).where(LogEntry.subject.in_([subject, *parcels])).order_by(LogEntry.idx)
+            select(LogEntry)
+            .where(or_(LogEntry.subject == subject, LogEntry.subject.in_(in_parcels)))
+            .order_by(LogEntry.idx)
         )
     )
     if not entries:
         raise NotFound(f"{subject} has no recorded history", code="unknown_subject")
+    parcels = sorted({e.subject for e in entries} - {subject})
     reads = [read_entry(e) for e in entries]
     keyids = {s.keyid for r in reads if r.envelope for s in r.envelope.signatures}
-    keys = {k.keyid: k for k in session.scalars(select(PartyKey).where(PartyKey.keyid.in_(keyids)))}
-    party_ids = {k.party_id for k in keys.values() if k.party_id} | {product.merchant_id}
-    parties = {p.id: p for p in session.scalars(select(Party).where(Party.id.in_(party_ids)))}
+    # Keys and the parties behind them (and the merchant) in one round trip.
+    keys: dict[str, PartyKey] = {}
+    parties: dict[str, Party] = {}
+    rows = session.execute(
+        select(PartyKey, Party)
+        .outerjoin(Party, Party.id == PartyKey.party_id)
+        .where(PartyKey.keyid.in_(keyids))
+    )
+    for key, party in rows:
+        keys[key.keyid] = key
+        if party is not None:
+            parties[party.id] = party
+    if product.merchant_id not in parties:
+        merchant = session.get(Party, product.merchant_id)
+        if merchant is not None:
+            parties[merchant.id] = merchant
 
     heads: dict[str, str | None] = {}
     events = []
