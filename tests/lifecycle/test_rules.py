@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from trace_service.ledger.envelope import key_id
-from trace_service.lifecycle import rules
+from trace_service.lifecycle import references, rules
 from trace_service.lifecycle.errors import LifecycleViolation, SignerNotAllowed
 from trace_service.lifecycle.payloads import format_time
 
@@ -208,7 +208,7 @@ class Chain:
         self.states: dict[str, rules.State] = {}
 
     def apply(self, payload: dict[str, Any], *signers: rules.Signer) -> rules.Transition:
-        involved = rules.referenced_subjects(payload, self.states.get)
+        involved = references.referenced_subjects(payload, self.states.get)
         states = {s: self.states.get(s) for s in involved}
         before = copy.deepcopy(states)
         transition = rules.apply_event(payload, list(signers), states, self.world)

@@ -25,7 +25,7 @@ from trace_service.identity.models import Party, PartyKey
 from trace_service.ledger.canonical import event_signing_input
 from trace_service.ledger.envelope import Envelope, key_id
 from trace_service.ledger.models import LogEntry
-from trace_service.lifecycle import rules
+from trace_service.lifecycle import references, rules
 from trace_service.lifecycle.models import ParcelItem, Product, Subject
 from trace_service.lifecycle.payloads import format_time
 
@@ -190,7 +190,7 @@ class Replay:
         violation = None
         if link.signers is not None and link.at is not None:
             state_of = self._state_of
-            involved = rules.referenced_subjects(link.payload, state_of)
+            involved = references.referenced_subjects(link.payload, state_of)
             states = {s: state_of(s) for s in involved}
             try:
                 transition = rules.apply_event(link.payload, link.signers, states, self.world)
@@ -284,8 +284,8 @@ class Replay:
                 continue
             mine.checked = True
             diffs = []
-            if kind != rules.subject_kind(sid):
-                diffs.append(f"kind is {kind!r}, not {rules.subject_kind(sid)!r}")
+            if kind != references.subject_kind(sid):
+                diffs.append(f"kind is {kind!r}, not {references.subject_kind(sid)!r}")
             if head != mine.hash or head_idx != mine.idx:
                 diffs.append(
                     f"head is idx={head_idx} {head}, the log's is idx={mine.idx} {mine.hash}"

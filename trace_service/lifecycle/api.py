@@ -19,8 +19,9 @@ from trace_service.ledger.log_key import current_log_key
 from trace_service.ledger.models import LogEntry
 from trace_service.lifecycle import personal_data, products, resolve
 from trace_service.lifecycle.group_commit import GroupCommit
-from trace_service.lifecycle.ingest import IngestContext, Receipt, ingest
+from trace_service.lifecycle.ingest import IngestContext, ingest
 from trace_service.lifecycle.payloads import format_time
+from trace_service.lifecycle.receipts import Receipt
 from trace_service.lifecycle.schemas import (
     AccessRecord,
     BatchResponse,

@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from trace_service.lifecycle.ingest import IngestContext, Outcome, ingest
+from trace_service.lifecycle.ingest import IngestContext, ingest
+from trace_service.lifecycle.receipts import Outcome
 
 
 @dataclass(eq=False)

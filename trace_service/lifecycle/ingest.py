@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from trace_service.db import serialized_write
 from trace_service.errors import DomainError
 from trace_service.identity.models import Party, PartyKey
-from trace_service.ledger import log, merkle
+from trace_service.ledger import log
 from trace_service.ledger.envelope import (
     Envelope,
     decode_b64,
@@ -29,10 +29,11 @@ from trace_service.ledger.envelope import (
 )
 from trace_service.ledger.log_key import LogKey
 from trace_service.ledger.models import LogEntry
-from trace_service.lifecycle import personal_data, rules
+from trace_service.lifecycle import personal_data, references, rules
 from trace_service.lifecycle.errors import InvalidPayload, not_allowed, violation
 from trace_service.lifecycle.models import ParcelItem, Product
 from trace_service.lifecycle.payloads import parse_time, validate_payload
+from trace_service.lifecycle.receipts import Outcome, Receipt, stored_receipt
 from trace_service.lifecycle.subject_heads import (
     Head,
     core_table,
@@ -48,23 +49,6 @@ class Fork(DomainError):
     code = "fork"
     status = 409
     title = "Another event already follows the same predecessor"
-
-
-@dataclass(frozen=True)
-class Receipt:
-    """Offline evidence of acceptance: log index, leaf hash, checkpoint and inclusion proof."""
-
-    index: int
-    hash: str
-    leaf_hash: bytes
-    integrated_at: datetime
-    checkpoint: str
-    tree_size: int
-    inclusion: list[bytes]
-    duplicate: bool = False
-
-
-Outcome = Receipt | DomainError
 
 
 @dataclass
@@ -189,16 +173,16 @@ def _load_world(session: Session, prepared: list[_Prepared]) -> tuple[dict[str, 
     gtins: set[str] = set()
     for p in prepared:
         payload = p.envelope.payload
-        subjects |= rules.referenced_subjects(payload)
-        party_ids |= rules.referenced_parties(payload)
+        subjects |= references.referenced_subjects(payload)
+        party_ids |= references.referenced_parties(payload)
         if payload["type"] == "listing":
-            gtins.add(rules.item_gtin(payload["subject"]))
+            gtins.add(references.item_gtin(payload["subject"]))
     heads = load_heads(session, subjects)
     # Second round: subjects only known from a loaded state (the items of a received parcel).
     more = {
         s
         for p in prepared
-        for s in rules.referenced_subjects(p.envelope.payload, state_lookup(heads))
+        for s in references.referenced_subjects(p.envelope.payload, state_lookup(heads))
     } - set(heads)
     heads.update(load_heads(session, more))
     owners: dict[str, str] = (
@@ -316,7 +300,7 @@ def _apply_under_lock(
             subject = payload["subject"]
             _check_chain(session, payload, heads.get(subject), links)
             state_of = state_lookup(heads)
-            involved = rules.referenced_subjects(payload, state_of)
+            involved = references.referenced_subjects(payload, state_of)
             states = {s: state_of(s) for s in involved}
             transition = rules.apply_event(payload, p.signers, states, world)
         except DomainError as exc:
@@ -400,22 +384,7 @@ def _receipts(
             )
         }
         for position, digest in duplicates.items():
-            outcomes[position] = _stored_receipt(session, rows[digest])
+            outcomes[position] = stored_receipt(session, rows[digest])
     if session.in_transaction():
         session.rollback()  # end the read transaction promptly
     return [o for o in outcomes if o is not None]
-
-
-def _stored_receipt(session: Session, entry: LogEntry) -> Receipt:
-    """The receipt an entry got when it was integrated (idempotent resubmission)."""
-    size = entry.checkpoint_size
-    return Receipt(
-        index=entry.idx,
-        hash=entry.hash,
-        leaf_hash=merkle.leaf_hash(bytes(entry.body)),
-        integrated_at=entry.integrated_at,
-        checkpoint=log.checkpoint_note(session, size),
-        tree_size=size,
-        inclusion=log.inclusion_proofs(session, [entry.idx], size)[0],
-        duplicate=True,
-    )

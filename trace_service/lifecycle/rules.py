@@ -7,13 +7,14 @@ its own stable code. The verifier replays the whole log through the same functio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from trace_service.lifecycle.errors import not_allowed, violation
 from trace_service.lifecycle.payloads import format_time, parse_time
+from trace_service.lifecycle.references import item_gtin, subject_kind
 
 State = dict[str, Any]
 
@@ -55,50 +56,6 @@ class Transition:
     states: dict[str, State]
     buyer_key: bytes | None = None
     parcel_items: tuple[str, ...] = ()
-
-
-def subject_kind(subject: str) -> str:
-    if subject.startswith("01/"):
-        return "item"
-    if subject.startswith("00/") or subject.startswith("wb/"):
-        return "parcel"
-    if subject.startswith("party/"):
-        return "party"
-    return "unknown"
-
-
-def referenced_subjects(
-    payload: Mapping[str, Any], state_of: Callable[[str], State | None] | None = None
-) -> set[str]:
-    """Every subject whose state the rules need for this payload.
-
-    A receipt changes the parcel's items too; they are found through `state_of` (the parcel's
-    current state) when it is given.
-    """
-    subject = str(payload["subject"])
-    subjects = {subject}
-    if payload.get("type") == "dispatch":
-        subjects.update(str(s) for s in payload.get("items", ()))
-    elif payload.get("type") == "receipt" and state_of is not None:
-        parcel = state_of(subject)
-        if parcel is not None:
-            subjects.update(parcel.get("items", ()))
-    return subjects
-
-
-def referenced_parties(payload: Mapping[str, Any]) -> set[str]:
-    parties = set()
-    for key in ("platform", "courier", "from"):
-        if isinstance(payload.get(key), str):
-            parties.add(payload[key])
-    subject = str(payload.get("subject", ""))
-    if subject.startswith("party/"):
-        parties.add(subject.removeprefix("party/"))
-    return parties
-
-
-def item_gtin(subject: str) -> str:
-    return subject.split("/")[1]
 
 
 def _one_party_signer(signers: list[Signer], kinds: tuple[str, ...], event: str) -> Signer:

@@ -11,7 +11,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from trace_service.identity.models import PartyKey
-from trace_service.lifecycle import rules
+from trace_service.lifecycle import references, rules
 from trace_service.lifecycle.models import Subject
 
 
@@ -55,7 +55,7 @@ def store_heads(session: Session, heads: dict[str, Head]) -> None:
             [
                 {
                     "id": sid,
-                    "kind": rules.subject_kind(sid),
+                    "kind": references.subject_kind(sid),
                     "head": h.head,
                     "head_idx": h.head_idx,
                     "length": h.length,
