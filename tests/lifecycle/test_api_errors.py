@@ -67,6 +67,18 @@ def post_raw(world: World, data: str | bytes, content_type: str = "application/j
     return world.client.post("/events", data=data, content_type=content_type)
 
 
+def list_item(world: World) -> dict[str, Any]:
+    """Record the standard listing of ITEM (the start of most stories here); its receipt."""
+    return world.record(
+        "listing",
+        ITEM,
+        world.merchant,
+        platform=world.platform.party_id,
+        listing_ref="L-1",
+        price=PRICE,
+    )
+
+
 def refused(world: World, body: Any, status: int, code: str, path: str = "/events") -> dict:
     with nothing_written(world):
         response = world.client.post(path, data=json.dumps(body), content_type="application/json")
@@ -158,14 +170,7 @@ def test_oversize_body(world):
             response = world.client.post(path, json=body)
             assert_problem(response, 413, "body_too_large")
     # an ordinary event still fits
-    world.record(
-        "listing",
-        ITEM,
-        world.merchant,
-        platform=world.platform.party_id,
-        listing_ref="L-1",
-        price=PRICE,
-    )
+    list_item(world)
 
 
 @pytest.mark.parametrize(
@@ -353,14 +358,7 @@ def test_dispatch_item_must_be_canonical(world):
 
 
 def test_fork_names_the_winner(world):
-    world.record(
-        "listing",
-        ITEM,
-        world.merchant,
-        platform=world.platform.party_id,
-        listing_ref="L-1",
-        price=PRICE,
-    )
+    list_item(world)
     listing_hash = world.heads[ITEM]
     first = world.record("sale", ITEM, world.merchant, **sale_fields(world, "O-1"))
     rival = payload("sale", ITEM, listing_hash, now(), **sale_fields(world, "O-2"))
@@ -370,14 +368,7 @@ def test_fork_names_the_winner(world):
 
 
 def test_second_first_event_is_a_fork(world):
-    first = world.record(
-        "listing",
-        ITEM,
-        world.merchant,
-        platform=world.platform.party_id,
-        listing_ref="L-1",
-        price=PRICE,
-    )
+    first = list_item(world)
     again = payload(
         "listing",
         ITEM,
@@ -392,14 +383,7 @@ def test_second_first_event_is_a_fork(world):
 
 
 def test_unknown_prev(world):
-    world.record(
-        "listing",
-        ITEM,
-        world.merchant,
-        platform=world.platform.party_id,
-        listing_ref="L-1",
-        price=PRICE,
-    )
+    list_item(world)
     body = payload("sale", ITEM, "ab" * 32, now(), **sale_fields(world))
     problem = refused(world, submission(sign(body, world.merchant.key)), 409, "unknown_prev")
     assert problem["head"] == world.heads[ITEM]
@@ -446,14 +430,7 @@ def test_resubmission_long_after_is_still_idempotent(world, monkeypatch):
 def test_refused_event_can_be_fixed_and_resubmitted(world):
     bad = signed_listing(world, platform=world.merchant.party_id)
     refused(world, bad, 409, "unknown_party")
-    world.record(
-        "listing",
-        ITEM,
-        world.merchant,
-        platform=world.platform.party_id,
-        listing_ref="L-1",
-        price=PRICE,
-    )
+    list_item(world)
 
 
 # --- keys and time ----------------------------------------------------------------------------
@@ -556,14 +533,7 @@ def test_clock_skew(world, offset):
 
 
 def test_time_before_previous_event(world):
-    world.record(
-        "listing",
-        ITEM,
-        world.merchant,
-        platform=world.platform.party_id,
-        listing_ref="L-1",
-        price=PRICE,
-    )
+    list_item(world)
     body = payload(
         "sale", ITEM, world.heads[ITEM], now() - timedelta(seconds=120), **sale_fields(world)
     )
