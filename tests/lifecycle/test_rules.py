@@ -13,6 +13,7 @@ from trace_service.ledger.envelope import key_id
 from trace_service.lifecycle import references, rules
 from trace_service.lifecycle.errors import LifecycleViolation, SignerNotAllowed
 from trace_service.lifecycle.payloads import format_time
+from trace_service.lifecycle.world import PartyFacts, Signer, State, Transition, World
 
 GTIN = "09506000134352"
 OTHER_GTIN = "04006381333931"  # owned by another merchant
@@ -25,28 +26,28 @@ PARCEL = "00/106141412345678908"
 PARCEL2 = "wb/cor-a/SF1234567890"
 T0 = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
 
-MERCHANT = rules.Signer("a000000000000001", "mer-a", "merchant")
-MERCHANT2 = rules.Signer("a000000000000002", "mer-b", "merchant")
-PICKUP = rules.Signer("b000000000000001", "stf-1", "staff", "cor-a")
-HUB = rules.Signer("b000000000000002", "stf-2", "staff", "cor-a")
-LAST_MILE = rules.Signer("b000000000000003", "stf-3", "staff", "cor-a")
-RIVAL_STAFF = rules.Signer("b000000000000009", "stf-9", "staff", "cor-b")
-OUTLET = rules.Signer("c000000000000001", "out-1", "outlet", "cor-a")
-PLATFORM_SIGNER = rules.Signer("d000000000000001", "plt-a", "platform")
-REGULATOR = rules.Signer("e000000000000001", "reg-a", "regulator")
+MERCHANT = Signer("a000000000000001", "mer-a", "merchant")
+MERCHANT2 = Signer("a000000000000002", "mer-b", "merchant")
+PICKUP = Signer("b000000000000001", "stf-1", "staff", "cor-a")
+HUB = Signer("b000000000000002", "stf-2", "staff", "cor-a")
+LAST_MILE = Signer("b000000000000003", "stf-3", "staff", "cor-a")
+RIVAL_STAFF = Signer("b000000000000009", "stf-9", "staff", "cor-b")
+OUTLET = Signer("c000000000000001", "out-1", "outlet", "cor-a")
+PLATFORM_SIGNER = Signer("d000000000000001", "plt-a", "platform")
+REGULATOR = Signer("e000000000000001", "reg-a", "regulator")
 
 BUYER_RAW = bytes(range(32))
 BUYER_B64 = base64.b64encode(BUYER_RAW).decode()
-BUYER = rules.Signer(key_id(BUYER_RAW))  # a buyer key: no party behind it
+BUYER = Signer(key_id(BUYER_RAW))  # a buyer key: no party behind it
 STRANGER_RAW = bytes(range(1, 33))
-STRANGER = rules.Signer(key_id(STRANGER_RAW))
+STRANGER = Signer(key_id(STRANGER_RAW))
 
 
 def facts(pid: str, kind: str, company: str | None = None, active: bool = True) -> Any:
-    return rules.PartyFacts(pid, kind, company, active)
+    return PartyFacts(pid, kind, company, active)
 
 
-WORLD = rules.World(
+WORLD = World(
     product_owners={GTIN: "mer-a", OTHER_GTIN: "mer-b"},
     parties={
         "mer-a": facts("mer-a", "merchant"),
@@ -203,11 +204,11 @@ def commitment(party: str = "mer-a", t: int = 0) -> dict[str, Any]:
 class Chain:
     """Subject states as ingest keeps them: apply an event, keep the states it changed."""
 
-    def __init__(self, world: rules.World = WORLD) -> None:
+    def __init__(self, world: World = WORLD) -> None:
         self.world = world
-        self.states: dict[str, rules.State] = {}
+        self.states: dict[str, State] = {}
 
-    def apply(self, payload: dict[str, Any], *signers: rules.Signer) -> rules.Transition:
+    def apply(self, payload: dict[str, Any], *signers: Signer) -> Transition:
         involved = references.referenced_subjects(payload, self.states.get)
         states = {s: self.states.get(s) for s in involved}
         before = copy.deepcopy(states)
@@ -216,7 +217,7 @@ class Chain:
         self.states.update(transition.states)
         return transition
 
-    def refuse(self, payload: dict[str, Any], *signers: rules.Signer) -> Any:
+    def refuse(self, payload: dict[str, Any], *signers: Signer) -> Any:
         """Apply an event that must be refused; the states stay as they were."""
         before = copy.deepcopy(self.states)
         with pytest.raises((LifecycleViolation, SignerNotAllowed)) as info:
@@ -252,9 +253,7 @@ class Chain:
         return self
 
 
-def refused(
-    chain: Chain, payload: dict[str, Any], *signers: rules.Signer, code: str, status: int
-) -> Any:
+def refused(chain: Chain, payload: dict[str, Any], *signers: Signer, code: str, status: int) -> Any:
     error = chain.refuse(payload, *signers)
     assert error.code == code, error.detail
     assert error.status == status

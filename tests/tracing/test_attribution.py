@@ -26,7 +26,7 @@ from tests.tracing.test_custody import (
     at,
 )
 from trace_service.lifecycle.payloads import COMPLAINT_CATEGORIES
-from trace_service.lifecycle.rules import Signer
+from trace_service.lifecycle.world import Signer
 from trace_service.tracing.attribution import (
     RULES_BY_CATEGORY,
     RULES_VERSION,

@@ -15,7 +15,7 @@ import pytest
 
 from trace_service.ledger.envelope import key_id
 from trace_service.lifecycle.payloads import format_time
-from trace_service.lifecycle.rules import Signer
+from trace_service.lifecycle.world import Signer
 from trace_service.tracing.custody import (
     BrokenCustodyChain,
     CustodySegment,

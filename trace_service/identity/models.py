@@ -18,6 +18,7 @@ class PartyKind(enum.StrEnum):
     OUTLET = "outlet"  # 网点
     STAFF = "staff"  # 从业人员
     REGULATOR = "regulator"  # 邮政管理部门
+    SERVICE = "service"  # trace_service itself: signs attributions, nominations and snapshots
 
 
 class PartyStatus(enum.StrEnum):

@@ -28,6 +28,8 @@ from trace_service.ledger.models import LogEntry
 from trace_service.lifecycle import references, rules
 from trace_service.lifecycle.models import ParcelItem, Product, Subject
 from trace_service.lifecycle.payloads import format_time
+from trace_service.lifecycle.world import ComplaintFacts, PartyFacts, Signer, State, World
+from trace_service.tracing.indexing import complaint_facts_of
 
 AddProblem = Callable[[str, str, str], None]
 
@@ -55,7 +57,7 @@ class Introduced:
 class _Head:
     __slots__ = ("checked", "hash", "idx", "length", "state")
 
-    def __init__(self, digest: str, idx: int, length: int, state: rules.State | None) -> None:
+    def __init__(self, digest: str, idx: int, length: int, state: State | None) -> None:
         self.hash = digest
         self.idx = idx
         self.length = length
@@ -73,7 +75,7 @@ class _Link:
     prev: str | None
     head: _Head | None
     payload: dict[str, Any]
-    signers: list[rules.Signer] | None
+    signers: list[Signer] | None
     at: datetime | None
     violation: str | None = None
 
@@ -94,13 +96,15 @@ class Replay:
         }  # fmt: skip
         # A party's status today says nothing about the day it signed: all count as active.
         self.parties = {
-            pid: rules.PartyFacts(pid, kind, company, True)
-            for pid, kind, company in session.execute(
-                select(Party.id, Party.kind, Party.company_id)
+            pid: PartyFacts(pid, kind, company, True, outlet)
+            for pid, kind, company, outlet in session.execute(
+                select(Party.id, Party.kind, Party.company_id, Party.outlet_id)
             )
         }
         owners = {g: m for g, m in session.execute(select(Product.gtin, Product.merchant_id))}
-        self.world = rules.World(owners, self.parties)
+        # Complaints as replayed so far: the cases opened on them need their facts.
+        self.complaints: dict[str, ComplaintFacts] = {}
+        self.world = World(owners, self.parties, self.complaints)
         self.heads: dict[str, _Head] = {}
         self.introduced: dict[str, Introduced] = {}
         self.parcel_items: set[tuple[str, str]] = set()
@@ -110,10 +114,10 @@ class Replay:
 
     # -- signatures -------------------------------------------------------------------------
 
-    def signers(self, idx: int, envelope: Envelope, at: datetime | None) -> list[rules.Signer]:
+    def signers(self, idx: int, envelope: Envelope, at: datetime | None) -> list[Signer]:
         """Verify every signature and say who stands behind it, reporting what does not hold."""
         message = event_signing_input(envelope.canonical_payload)
-        signers: list[rules.Signer] = []
+        signers: list[Signer] = []
         for s in envelope.signatures:
             key = self.keys.get(s.keyid)
             intro = self.introduced.get(s.keyid)
@@ -126,7 +130,7 @@ class Replay:
                     revoked = key.revoked_at
             else:
                 self.add(_entry(idx), "unknown_key", f"key {s.keyid} is not in party_keys")
-                signers.append(rules.Signer(s.keyid))
+                signers.append(Signer(s.keyid))
                 continue
             try:
                 nacl.signing.VerifyKey(public).verify(message, s.sig)
@@ -150,11 +154,13 @@ class Replay:
             if key is not None and key.party_id is not None and party is None:
                 self.add(_entry(idx), "unknown_party", f"party {key.party_id} is not registered")
             if key is None or key.party_id is None:
-                signers.append(rules.Signer(s.keyid))
+                signers.append(Signer(s.keyid))
             elif party is None:
-                signers.append(rules.Signer(s.keyid, key.party_id))
+                signers.append(Signer(s.keyid, key.party_id))
             else:
-                signers.append(rules.Signer(s.keyid, party.id, party.kind, party.company_id))
+                signers.append(
+                    Signer(s.keyid, party.id, party.kind, party.company_id, party.outlet_id)
+                )
         return signers
 
     # -- chains and rules -------------------------------------------------------------------
@@ -164,7 +170,7 @@ class Replay:
         idx: int,
         digest: str,
         payload: dict[str, Any],
-        signers: list[rules.Signer] | None,
+        signers: list[Signer] | None,
         at: datetime | None,
     ) -> None:
         """Follow one entry's chain link and, if its payload is valid, apply its lifecycle rule."""
@@ -193,7 +199,9 @@ class Replay:
             involved = references.referenced_subjects(link.payload, state_of)
             states = {s: state_of(s) for s in involved}
             try:
-                transition = rules.apply_event(link.payload, link.signers, states, self.world)
+                transition = rules.apply_event(
+                    link.payload, link.signers, states, self.world, link.digest
+                )
             except DomainError as exc:
                 violation = f"{exc.code}: {exc.detail}"
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -210,6 +218,10 @@ class Replay:
                     if keyid not in self.introduced:
                         self.introduced[keyid] = Introduced(transition.buyer_key, link.at, link.idx)
                 self.parcel_items.update((item, subject) for item in transition.parcel_items)
+                if link.payload["type"] == "complaint":
+                    self.complaints[link.digest] = complaint_facts_of(
+                        link.digest, link.payload, link.signers
+                    )
         if advance:
             # The stored order is the history: the head moves on even past a refused event.
             length = (head.length if head else 0) + 1
@@ -218,7 +230,7 @@ class Replay:
             head.state = state
         return violation
 
-    def _state_of(self, subject: str) -> rules.State | None:
+    def _state_of(self, subject: str) -> State | None:
         head = self.heads.get(subject)
         return head.state if head else None
 
@@ -356,7 +368,7 @@ def _link_problem(link: _Link, hit: tuple[int, str, str] | None) -> tuple[str, s
     return "fork", f"{named}, which already has a successor; {where}"
 
 
-def _state_diff(stored: Any, replayed: rules.State | None) -> str:
+def _state_diff(stored: Any, replayed: State | None) -> str:
     if not isinstance(stored, dict) or replayed is None:
         return f"state is {stored!r}, the log gives {replayed!r}"
     keys = sorted(k for k in stored.keys() | replayed.keys() if stored.get(k) != replayed.get(k))

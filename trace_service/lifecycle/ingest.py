@@ -43,6 +43,8 @@ from trace_service.lifecycle.subject_heads import (
     store_heads,
 )
 from trace_service.lifecycle.subjects import validate_subject
+from trace_service.lifecycle.world import PartyFacts, Signer, World
+from trace_service.tracing.indexing import IndexedEvent, complaint_facts, index_events
 
 
 class Fork(DomainError):
@@ -57,7 +59,7 @@ class _Prepared:
     envelope: Envelope
     signed_at: datetime
     recipient: personal_data.Recipient | None
-    signers: list[rules.Signer] = field(default_factory=list)
+    signers: list[Signer] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,7 @@ def _resolve_signers(
             for s in p.envelope.signatures:
                 key = keys.get(s.keyid)
                 if key is None:
-                    p.signers.append(rules.Signer(s.keyid))
+                    p.signers.append(Signer(s.keyid))
                     continue
                 if p.signed_at < key.valid_from:
                     raise not_allowed("key_not_yet_valid", f"key {s.keyid} is not valid yet")
@@ -156,18 +158,19 @@ def _resolve_signers(
                 if key.party_id is not None and (party is None or party.status != "active"):
                     raise not_allowed("party_inactive", f"the party of key {s.keyid} is not active")
                 p.signers.append(
-                    rules.Signer(
+                    Signer(
                         s.keyid,
                         party.id if party else None,
                         party.kind if party else None,
                         party.company_id if party else None,
+                        party.outlet_id if party else None,
                     )
                 )
         except DomainError as exc:
             outcomes[p.position] = exc
 
 
-def _load_world(session: Session, prepared: list[_Prepared]) -> tuple[dict[str, Head], rules.World]:
+def _load_world(session: Session, prepared: list[_Prepared]) -> tuple[dict[str, Head], World]:
     subjects: set[str] = set()
     party_ids: set[str] = set()
     gtins: set[str] = set()
@@ -197,13 +200,19 @@ def _load_world(session: Session, prepared: list[_Prepared]) -> tuple[dict[str, 
     )
     parties = (
         {
-            p.id: rules.PartyFacts(p.id, p.kind, p.company_id, p.status == "active")
+            p.id: PartyFacts(p.id, p.kind, p.company_id, p.status == "active", p.outlet_id)
             for p in session.scalars(select(Party).where(Party.id.in_(party_ids)))
         }
         if party_ids
         else {}
     )
-    return heads, rules.World(owners, parties)
+    complaints = [
+        p.envelope.payload["complaint"]
+        for p in prepared
+        if p.envelope.payload["type"] == "attribution"
+        and isinstance(p.envelope.payload.get("complaint"), str)
+    ]
+    return heads, World(owners, parties, complaint_facts(session, complaints))
 
 
 def _check_chain(
@@ -302,7 +311,7 @@ def _apply_under_lock(
             state_of = state_lookup(heads)
             involved = references.referenced_subjects(payload, state_of)
             states = {s: state_of(s) for s in involved}
-            transition = rules.apply_event(payload, p.signers, states, world)
+            transition = rules.apply_event(payload, p.signers, states, world, p.envelope.hash)
         except DomainError as exc:
             outcomes[p.position] = exc
             continue
@@ -350,6 +359,14 @@ def _apply_under_lock(
         ctx.log_key,
         now,
         old_size=size,
+    )
+    index_events(
+        session,
+        [
+            IndexedEvent(size + i, p.envelope.hash, p.envelope.payload, p.signers, p.signed_at)
+            for i, p in enumerate(accepted)
+        ],
+        world,
     )
     return _Accepted(accepted, appended)
 

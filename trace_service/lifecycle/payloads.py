@@ -7,7 +7,6 @@ members are refused: a signed public payload must not smuggle anything (personal
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,7 +28,19 @@ EVENT_TYPES = (
     "review",  # 评价
     "complaint",  # 投诉
     "commitment",  # 信用承诺
+    # Credit records (DESIGN §5–6): the service's findings, the parties' objections and the
+    # regulator's decisions, each a signed entry of the same log.
+    "attribution",  # 责任认定 (signed by the service)
+    "objection",  # 异议 (the attributed or listed party)
+    "decision",  # 复核决定 (a regulator)
+    "resolution",  # 投诉办结 (the complainant or a regulator)
+    "rectification",  # 整改 (the rated unit or its company), the start of 信用修复
+    "nomination",  # 黑名单提名 (signed by the service)
+    "snapshot",  # 评级快照 (signed by the service)
 )
+
+# Who may sign which credit record; the service's own records are signed with its records key.
+SERVICE_RECORDS = ("attribution", "nomination", "snapshot")
 
 COMPLAINT_CATEGORIES = (
     "lost",  # 丢失
@@ -192,6 +203,103 @@ class CommitmentPayload(EventBase):
     text = _text(4000, required=True)
 
 
+SHARE = re.compile(r"^(0\.\d{1,6}|1(\.0{1,6})?)$")
+
+
+class ShareSchema(Strict):
+    party = _party(required=True)
+    role = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    # A decimal string with at most 6 places; an attribution's shares sum to exactly 1.
+    share = fields.String(
+        required=True, validate=validate.Regexp(SHARE, error="a decimal in (0, 1], 6 places")
+    )
+
+
+class Explanation(Strict):
+    zh = _text(2000, required=True)
+    en = _text(2000, required=True)
+
+
+def _hashes(limit: int, **kwargs: Any) -> fields.List[Any]:
+    return fields.List(_hex64(), validate=validate.Length(max=limit), **kwargs)
+
+
+class AttributionPayload(EventBase):
+    complaint = _hex64(required=True)
+    category = fields.String(required=True, validate=validate.OneOf(COMPLAINT_CATEGORIES))
+    outcome = fields.String(
+        required=True, validate=validate.OneOf(("attributed", "not_attributable", "undecided"))
+    )
+    shares = fields.List(
+        fields.Nested(ShareSchema), required=True, validate=validate.Length(max=50)
+    )
+    rule = _text(100, required=True)
+    rules_version = _text(20, required=True)
+    evidence = _hashes(500, required=True)
+    explanation = fields.Nested(Explanation, required=True)
+    verified_purchase = StrictBoolean(required=True)
+    # 有效投诉: whether the complaint may weigh in ratings (see tracing.standing).
+    standing = StrictBoolean(required=True)
+
+
+class ObjectionPayload(EventBase):
+    on = _hex64(required=True)  # the attribution or listing decision objected to
+    reason = _text(4000, required=True)
+    evidence = _hashes(100, required=True)  # event hashes the objection rests on
+    documents = _hashes(20)  # SHA-256 of documents filed with the regulator
+
+
+DECISION_OUTCOMES = (
+    "upheld",  # 维持: the attribution or listing stands
+    "reversed",  # 撤销: withdrawn (an attribution may be reassigned with `shares`)
+    "undecided",  # 无法认定: the evidence does not settle it; weight 0
+    "confirmed",  # a black-list nomination confirmed (列入)
+    "rejected",  # a black-list nomination rejected
+    "granted",  # credit repair granted (准予修复)
+    "refused",  # credit repair refused
+)
+
+
+class DecisionPayload(EventBase):
+    on = _hex64(required=True)  # the objection, nomination or rectification decided
+    outcome = fields.String(required=True, validate=validate.OneOf(DECISION_OUTCOMES))
+    reasons = _text(4000, required=True)
+    shares = fields.List(fields.Nested(ShareSchema), validate=validate.Length(min=1, max=50))
+    # 伪造: the regulator found that the attributed party fabricated records (a black-list reason).
+    finding = fields.String(validate=validate.OneOf(("fabrication",)))
+
+
+class ResolutionPayload(EventBase):
+    note = _text(2000, required=True)
+
+
+class RectificationPayload(EventBase):
+    complaints = fields.List(_hex64(), required=True, validate=validate.Length(min=1, max=1000))
+    measures = _text(4000, required=True)
+
+
+class ListReasonSchema(Strict):
+    code = _text(60, required=True)
+    detail = _text(2000, required=True)
+
+
+class NominationPayload(EventBase):
+    list = fields.String(required=True, validate=validate.OneOf(("black",)))
+    snapshot = _hex64(required=True)
+    reasons = fields.List(
+        fields.Nested(ListReasonSchema), required=True, validate=validate.Length(min=1, max=20)
+    )
+
+
+class SnapshotPayload(EventBase):
+    as_of = Timestamp(required=True)
+    tree_size = fields.Integer(required=True, strict=True, validate=validate.Range(0, 2**53 - 1))
+    method_version = _text(20, required=True)
+    rules_version = _text(20, required=True)
+    content_hash = _hex64(required=True)
+    units = fields.Integer(required=True, strict=True, validate=validate.Range(0, 2**53 - 1))
+
+
 PAYLOAD_SCHEMAS: dict[str, Schema] = {
     "listing": ListingPayload(),
     "sale": SalePayload(),
@@ -202,107 +310,14 @@ PAYLOAD_SCHEMAS: dict[str, Schema] = {
     "review": ReviewPayload(),
     "complaint": ComplaintPayload(),
     "commitment": CommitmentPayload(),
+    "attribution": AttributionPayload(),
+    "objection": ObjectionPayload(),
+    "decision": DecisionPayload(),
+    "resolution": ResolutionPayload(),
+    "rectification": RectificationPayload(),
+    "nomination": NominationPayload(),
+    "snapshot": SnapshotPayload(),
 }
-
-
-Check = Callable[[Any], bool]
-
-
-def _field_check(field: fields.Field[Any]) -> Check | None:
-    """A check that is true only for values `field` surely accepts; None if it cannot tell."""
-    if field.pre_load or field.post_load:
-        return None
-    if isinstance(field, Timestamp):
-        kind: Check | None = _is_timestamp
-    elif isinstance(field, StrictBoolean):
-        kind = _is_bool
-    elif type(field) is fields.String:
-        kind = _is_str
-    elif type(field) is fields.Integer:
-        kind = _is_int
-    elif (
-        type(field) is fields.Nested
-        and isinstance(field.nested, type)
-        and not (field.many or field.only or field.exclude)
-    ):
-        kind = _schema_check(field.nested(), field.unknown)
-    elif type(field) is fields.List:
-        inner = _field_check(field.inner)
-        kind = None if inner is None else (lambda v: type(v) is list and all(map(inner, v)))
-    else:
-        kind = None
-    if kind is None:
-        return None
-    validators = tuple(field.validators)
-    allow_none = field.allow_none
-
-    def check(value: Any) -> bool:
-        if value is None:
-            return allow_none
-        if not kind(value):
-            return False
-        try:
-            return all(v(value) is not False for v in validators)
-        except ValidationError:
-            return False
-
-    return check
-
-
-def _is_timestamp(value: Any) -> bool:
-    try:
-        parse_time(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_bool(value: Any) -> bool:
-    return type(value) is bool
-
-
-def _is_str(value: Any) -> bool:
-    return type(value) is str
-
-
-def _is_int(value: Any) -> bool:
-    return type(value) is int
-
-
-def _schema_check(schema: Schema, unknown: str | None = None) -> Check | None:
-    """A fast check of a flat schema of the field types above: true only when `schema` would load
-    the value without errors. Any doubt (an odd type, a failed rule) answers false, and the
-    caller then asks marshmallow itself, which also words the errors."""
-    if any(schema._hooks.values()):
-        return None
-    checks: dict[str, Check] = {}
-    required: set[str] = set()
-    for name, field in schema.load_fields.items():
-        check = _field_check(field)
-        if check is None:
-            return None
-        key = field.data_key or name
-        checks[key] = check
-        if field.required:
-            required.add(key)
-    strict = (unknown or schema.unknown) == RAISE
-
-    def check_schema(value: Any) -> bool:
-        if type(value) is not dict or not required.issubset(value):
-            return False
-        for key, item in value.items():
-            check = checks.get(key)
-            if check is None:
-                if strict:
-                    return False
-            elif not check(item):
-                return False
-        return True
-
-    return check_schema
-
-
-_FAST_CHECKS = {kind: _schema_check(schema) for kind, schema in PAYLOAD_SCHEMAS.items()}
 
 
 def validate_payload(payload: dict[str, Any]) -> None:
@@ -313,9 +328,21 @@ def validate_payload(payload: dict[str, Any]) -> None:
         raise InvalidPayload(
             f"unknown event type {kind!r}", errors={"type": [f"one of {', '.join(EVENT_TYPES)}"]}
         )
-    fast = _FAST_CHECKS[str(kind)]
+    fast = _fast_check(str(kind))
     if fast is not None and fast(payload):
         return  # what marshmallow would accept without a word (it still words every refusal)
     errors = schema.validate(payload)
     if errors:
         raise InvalidPayload("the payload does not match its event type", errors=errors)
+
+
+_FAST_CHECKS: dict[str, Any] = {}
+
+
+def _fast_check(kind: str) -> Any:
+    """The fast check of `kind`'s schema, built on first use (see fast_check)."""
+    if kind not in _FAST_CHECKS:
+        from trace_service.lifecycle.fast_check import schema_check
+
+        _FAST_CHECKS[kind] = schema_check(PAYLOAD_SCHEMAS[kind])
+    return _FAST_CHECKS[kind]

@@ -15,6 +15,10 @@ def subject_kind(subject: str) -> str:
         return "parcel"
     if subject.startswith("party/"):
         return "party"
+    if subject.startswith("case/"):
+        return "case"
+    if subject == "ratings":
+        return "ratings"
     return "unknown"
 
 
@@ -42,6 +46,9 @@ def referenced_parties(payload: Mapping[str, Any]) -> set[str]:
     for key in ("platform", "courier", "from"):
         if isinstance(payload.get(key), str):
             parties.add(payload[key])
+    shares = payload.get("shares")
+    if isinstance(shares, list):
+        parties.update(s["party"] for s in shares if isinstance(s, dict) and "party" in s)
     subject = str(payload.get("subject", ""))
     if subject.startswith("party/"):
         parties.add(subject.removeprefix("party/"))

@@ -8,77 +8,24 @@ its own stable code. The verifier replays the whole log through the same functio
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from trace_service.credit import list_rules
 from trace_service.lifecycle.errors import not_allowed, violation
 from trace_service.lifecycle.payloads import format_time, parse_time
 from trace_service.lifecycle.references import item_gtin, subject_kind
-
-State = dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Signer:
-    """Who stands behind one signature: a registered party's key, or a buyer's key (no party)."""
-
-    keyid: str
-    party_id: str | None = None
-    kind: str | None = None
-    company_id: str | None = None
-
-    @property
-    def is_buyer_key(self) -> bool:
-        return self.party_id is None
-
-
-@dataclass(frozen=True, slots=True)
-class PartyFacts:
-    id: str
-    kind: str
-    company_id: str | None
-    active: bool
-
-
-@dataclass(frozen=True, slots=True)
-class World:
-    """What the rules may consult beside subject states: product owners and parties."""
-
-    product_owners: Mapping[str, str] = field(default_factory=dict)
-    parties: Mapping[str, PartyFacts] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Transition:
-    """The states after an event (only those it changed) and facts the storage must index."""
-
-    states: dict[str, State]
-    buyer_key: bytes | None = None
-    parcel_items: tuple[str, ...] = ()
-
-
-def _one_party_signer(signers: list[Signer], kinds: tuple[str, ...], event: str) -> Signer:
-    party_signers = [s for s in signers if s.kind in kinds]
-    if len(signers) != 1 or len(party_signers) != 1:
-        wanted = " or ".join(kinds)
-        raise not_allowed("wrong_signer", f"a {event} is signed by exactly one {wanted}")
-    return party_signers[0]
-
-
-def _party(world: World, party_id: str, kind: str, role: str) -> PartyFacts:
-    party = world.parties.get(party_id)
-    if party is None or party.kind != kind:
-        raise violation("unknown_party", f"{role} {party_id!r} is not a registered {kind}")
-    if not party.active:
-        raise violation("party_inactive", f"{role} {party_id!r} is not active")
-    return party
-
-
-def _require(state: State | None, subject: str) -> State:
-    if state is None:
-        raise violation("unknown_subject", f"{subject} has no recorded history", subject=subject)
-    return state
+from trace_service.lifecycle.world import (
+    THIS_EVENT,
+    Signer,
+    State,
+    Transition,
+    World,
+    one_party_signer,
+    registered_party,
+    require_state,
+)
+from trace_service.tracing import case_rules
 
 
 def apply_event(
@@ -86,8 +33,10 @@ def apply_event(
     signers: list[Signer],
     states: Mapping[str, State | None],
     world: World,
+    digest: str = "",
 ) -> Transition:
-    """The subject states after `payload`, signed by `signers`; raises the violation it commits.
+    """The subject states after `payload` (whose event hash is `digest`), signed by `signers`;
+    raises the violation it commits.
 
     Raises LifecycleViolation (409) for an impossible sequence and SignerNotAllowed (403) when
     the signers may not record this event; each with its own stable code.
@@ -97,8 +46,12 @@ def apply_event(
     expected = {
         "listing": "item", "sale": "item", "review": "item", "dispatch": "parcel",
         "handoff": "parcel", "delivery": "parcel", "receipt": "parcel", "commitment": "party",
+        "attribution": "case", "resolution": "case", "nomination": "party",
+        "rectification": "party", "snapshot": "ratings",
     }.get(kind)  # fmt: skip
     actual = subject_kind(subject)
+    if kind in ("objection", "decision") and actual not in ("case", "party"):
+        raise violation("wrong_subject_kind", f"a {kind} is about a complaint case or a party")
     if expected is not None and actual != expected:
         raise violation("wrong_subject_kind", f"a {kind} is about a {expected}, not {subject}")
     state = states.get(subject)
@@ -112,22 +65,34 @@ def apply_event(
                 f"the event is dated before the last event of {other} ({other_state['last_time']})",
             )
     handler = _HANDLERS[kind]
+    if kind in ("objection", "decision"):
+        handler = _PARTY_HANDLERS[kind] if actual == "party" else _CASE_HANDLERS[kind]
     transition = handler(payload, signers, state, states, world)
     for changed in transition.states.values():
         changed["last_time"] = payload["time"]
+        _name_this_event(changed, digest)
     return transition
+
+
+def _name_this_event(state: State, digest: str) -> None:
+    """Put the event's hash where a handler wrote THIS_EVENT (top level or one level down)."""
+    for key, value in state.items():
+        if value == THIS_EVENT:
+            state[key] = digest
+        elif isinstance(value, dict) and THIS_EVENT in value.values():
+            state[key] = {k: digest if v == THIS_EVENT else v for k, v in value.items()}
 
 
 def _listing(p: Mapping[str, Any], signers: list[Signer], state: State | None,
              states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
-    signer = _one_party_signer(signers, ("merchant",), "listing")
+    signer = one_party_signer(signers, ("merchant",), "listing")
     gtin = item_gtin(p["subject"])
     owner = world.product_owners.get(gtin)
     if owner is None:
         raise violation("unknown_product", f"product {gtin} is not registered")
     if owner != signer.party_id:
         raise not_allowed("not_product_owner", f"product {gtin} belongs to another merchant")
-    _party(world, p["platform"], "platform", "platform")
+    registered_party(world, p["platform"], "platform", "platform")
     lot = "/10/" in p["subject"]
     if state is not None and not lot and state["status"] != "listed":
         raise violation("already_sold", f"{p['subject']} was already sold; it cannot be relisted")
@@ -143,14 +108,14 @@ def _sale(p: Mapping[str, Any], signers: list[Signer], state: State | None,
           states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
     from trace_service.ledger.envelope import decode_b64, key_id
 
-    signer = _one_party_signer(signers, ("merchant",), "sale")
+    signer = one_party_signer(signers, ("merchant",), "sale")
     if state is None:
         raise violation("not_listed", f"{p['subject']} was never listed; list it before selling")
     if state["merchant"] != signer.party_id:
         raise not_allowed("not_product_owner", "only the listing merchant can record its sale")
     if not state["lot"] and state["status"] != "listed":
         raise violation("already_sold", f"{p['subject']} was already sold")
-    _party(world, p["platform"], "platform", "platform")
+    registered_party(world, p["platform"], "platform", "platform")
     try:
         buyer_key = decode_b64(p["buyer_key"], length=32, what="buyer_key")
     except Exception as exc:  # MalformedEnvelope: re-raised as a payload problem
@@ -174,7 +139,7 @@ def _dispatch(p: Mapping[str, Any], signers: list[Signer], state: State | None,
             "countersignature_required",
             "a dispatch is countersigned by the courier staff member who picks the parcel up",
         )
-    courier = _party(world, p["courier"], "courier_company", "courier")
+    courier = registered_party(world, p["courier"], "courier_company", "courier")
     if staff[0].company_id != courier.id:
         raise not_allowed(
             "staff_not_of_courier", f"the countersigning staff is not of {courier.id}"
@@ -215,7 +180,7 @@ def _dispatch(p: Mapping[str, Any], signers: list[Signer], state: State | None,
 
 def _handoff(p: Mapping[str, Any], signers: list[Signer], state: State | None,
              states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
-    state = _require(state, p["subject"])
+    state = require_state(state, p["subject"])
     if state["status"] != "in_transit":
         raise violation("not_in_transit", f"{p['subject']} is {state['status']}, not in transit")
     if p["from"] != state["custodian"]:
@@ -246,10 +211,10 @@ def _handoff(p: Mapping[str, Any], signers: list[Signer], state: State | None,
 
 def _delivery(p: Mapping[str, Any], signers: list[Signer], state: State | None,
               states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
-    state = _require(state, p["subject"])
+    state = require_state(state, p["subject"])
     if state["status"] != "in_transit":
         raise violation("not_in_transit", f"{p['subject']} is {state['status']}, not in transit")
-    signer = _one_party_signer(signers, ("staff", "outlet"), "delivery")
+    signer = one_party_signer(signers, ("staff", "outlet"), "delivery")
     if signer.party_id != state["custodian"]:
         raise not_allowed(
             "not_holder",
@@ -276,7 +241,7 @@ def _buyer(signers: list[Signer], buyers: list[str], event: str) -> Signer:
 
 def _receipt(p: Mapping[str, Any], signers: list[Signer], state: State | None,
              states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
-    state = _require(state, p["subject"])
+    state = require_state(state, p["subject"])
     buyer = _buyer(signers, state["buyers"], "receipt")
     if state["status"] == "in_transit":
         raise violation("receipt_before_delivery", f"{p['subject']} has not been delivered yet")
@@ -299,7 +264,7 @@ def _receipt(p: Mapping[str, Any], signers: list[Signer], state: State | None,
 
 def _review(p: Mapping[str, Any], signers: list[Signer], state: State | None,
             states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
-    state = _require(state, p["subject"])
+    state = require_state(state, p["subject"])
     buyer = _buyer(signers, state["buyers"], "review")
     if buyer.keyid not in state["received_by"]:
         raise violation(
@@ -315,7 +280,7 @@ def _review(p: Mapping[str, Any], signers: list[Signer], state: State | None,
 
 def _complaint(p: Mapping[str, Any], signers: list[Signer], state: State | None,
                states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
-    state = _require(state, p["subject"])
+    state = require_state(state, p["subject"])
     if state["kind"] not in ("item", "parcel"):
         raise violation("wrong_subject_kind", "a complaint is about an item or a parcel")
     if len(signers) != 1:
@@ -356,7 +321,14 @@ _HANDLERS = {
     "review": _review,
     "complaint": _complaint,
     "commitment": _commitment,
+    "attribution": case_rules.attribution,
+    "resolution": case_rules.resolution,
+    "nomination": list_rules.nomination,
+    "rectification": list_rules.rectification,
+    "snapshot": list_rules.snapshot,
 }
+_CASE_HANDLERS = {"objection": case_rules.objection, "decision": case_rules.decision}
+_PARTY_HANDLERS = {"objection": list_rules.objection, "decision": list_rules.decision}
 
 
 def check_signing_time(signed_at: datetime, now: datetime, skew_seconds: int) -> None:

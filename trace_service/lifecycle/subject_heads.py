@@ -11,8 +11,9 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from trace_service.identity.models import PartyKey
-from trace_service.lifecycle import references, rules
+from trace_service.lifecycle import references
 from trace_service.lifecycle.models import Subject
+from trace_service.lifecycle.world import State
 
 
 @dataclass
@@ -20,7 +21,7 @@ class Head:
     head: str
     head_idx: int
     length: int
-    state: rules.State
+    state: State
     stored: bool
 
 
@@ -33,8 +34,8 @@ def load_heads(session: Session, subjects: set[str]) -> dict[str, Head]:
     }
 
 
-def state_lookup(heads: dict[str, Head]) -> Callable[[str], rules.State | None]:
-    def state_of(subject: str) -> rules.State | None:
+def state_lookup(heads: dict[str, Head]) -> Callable[[str], State | None]:
+    def state_of(subject: str) -> State | None:
         head = heads.get(subject)
         return head.state if head else None
 

@@ -1,4 +1,5 @@
-"""Which strings name a subject: items and lots (GS1 keys), parcels (SSCC or waybill), parties."""
+"""Which strings name a subject: items and lots (GS1 keys), parcels (SSCC or waybill), parties,
+complaint cases and the ratings series."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from trace_service.lifecycle.errors import InvalidPayload
 # 运单号: a courier's waybill number, qualified by the courier company's party id.
 WAYBILL = re.compile(r"^wb/[A-Za-z0-9_-]{1,32}/[A-Za-z0-9]{6,30}$")
 PARTY = re.compile(r"^party/[A-Za-z0-9_-]{1,32}$")
+# A complaint case (投诉案件): the attribution, objection and decisions about one complaint.
+CASE = re.compile(r"^case/[0-9a-f]{64}$")
+RATINGS = "ratings"  # the chain of rating snapshots
 
 
 @lru_cache(maxsize=65536)
@@ -27,6 +31,11 @@ def validate_subject(subject: str, event_type: str) -> None:
     elif subject.startswith("party/"):
         if PARTY.match(subject):
             return
+    elif subject.startswith("case/"):
+        if CASE.match(subject):
+            return
+    elif subject == RATINGS:
+        return
     else:
         try:
             canonical = _canonical_gs1(subject)

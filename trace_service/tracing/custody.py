@@ -34,7 +34,7 @@ from typing import Any, Literal, NamedTuple, overload
 
 from trace_service.errors import DomainError
 from trace_service.lifecycle.payloads import parse_time
-from trace_service.lifecycle.rules import Signer
+from trace_service.lifecycle.world import Signer
 
 SegmentKind = Literal["custody", "gap"]
 GapReason = Literal["unconfirmed_transfer", "unrecorded_custody"]

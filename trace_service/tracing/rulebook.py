@@ -49,6 +49,11 @@ class RuleSet:
     )
     # A buyer's receipt this soon after an in-person delivery corroborates the hand-over.
     in_person_receipt_within: timedelta = timedelta(hours=2)
+    # 异议: an attributed or listed party objects within this period of the finding; the
+    # regulator's review is due within `review_period` of the objection (10 days, as the State
+    # Post Bureau's review of objections to complaint findings).
+    objection_period: timedelta = timedelta(days=15)
+    review_period: timedelta = timedelta(days=10)
 
     def weight_tolerance(self, weight_g: int) -> float:
         """The largest change from `weight_g` that counts as scale noise, in grams."""

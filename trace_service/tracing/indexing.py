@@ -1,0 +1,238 @@
+"""Rows derived from accepted events for back-tracing and ratings, written with the log entry.
+
+Custody records (揽收、交接、投递) feed exposure; complaints open cases; attributions, objections,
+decisions and resolutions are the case's records; records about a party and snapshots are
+indexed for the credit pages. Everything here is a function of the logged events alone, so the
+verifier can rebuild it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from trace_service.credit.models import CreditRecord, Snapshot
+from trace_service.lifecycle.payloads import format_time, parse_time
+from trace_service.lifecycle.references import subject_kind
+from trace_service.lifecycle.subject_heads import core_table
+from trace_service.lifecycle.world import ComplaintFacts, Signer, World
+from trace_service.tracing.models import Case, CaseRecord, CaseShare, CustodyRecord
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedEvent:
+    """An accepted event at its log index, with who signed it."""
+
+    idx: int
+    hash: str
+    payload: dict[str, Any]
+    signers: list[Signer]
+    signed_at: datetime
+
+
+def custody_holder(payload: dict[str, Any], signers: Sequence[Signer]) -> Signer | None:
+    """The party that holds the parcel from this event on, or None for a non-custody event."""
+    kind = payload["type"]
+    if kind == "dispatch":
+        return next((s for s in signers if s.kind == "staff"), None)
+    if kind == "handoff":
+        return next((s for s in signers if s.party_id != payload["from"]), None)
+    if kind == "delivery":
+        return signers[0] if signers else None
+    return None
+
+
+CUSTODY_KIND = {"dispatch": "pickup", "handoff": "handoff", "delivery": "delivery"}
+
+
+def micro_shares(shares: Sequence[dict[str, Any]]) -> list[tuple[str, str, int]]:
+    """(party, role, millionths) of logged decimal-string shares."""
+    return [(s["party"], s["role"], round(float(s["share"]) * 1_000_000)) for s in shares]
+
+
+def index_events(session: Session, events: Sequence[IndexedEvent], world: World) -> None:
+    """Write the derived rows of `events` (already appended to the log at their indices)."""
+    custody: list[dict[str, Any]] = []
+    for event in events:
+        p = event.payload
+        kind = p["type"]
+        if kind in CUSTODY_KIND:
+            holder = custody_holder(p, event.signers)
+            if holder is not None and holder.party_id is not None:
+                outlet = holder.party_id if holder.kind == "outlet" else holder.outlet_id
+                custody.append(
+                    {"idx": event.idx, "parcel": p["subject"], "kind": CUSTODY_KIND[kind],
+                     "party_id": holder.party_id, "outlet_id": outlet,
+                     "company_id": holder.company_id, "at": event.signed_at}
+                )  # fmt: skip
+        elif kind == "complaint":
+            _open_case(session, event)
+        elif subject_kind(p["subject"]) == "case":
+            _case_record(session, event, world)
+        elif kind == "snapshot":
+            _snapshot(session, event)
+        elif subject_kind(p["subject"]) == "party" and kind != "commitment":
+            _credit_record(session, event)
+    if custody:
+        session.execute(insert(core_table(CustodyRecord)), custody)
+
+
+def complaint_facts(session: Session, complaints: Sequence[str]) -> dict[str, ComplaintFacts]:
+    """What the case rules need to know about logged complaints (see case_rules.attribution)."""
+    if not complaints:
+        return {}
+    return {
+        c.complaint: ComplaintFacts(
+            c.complaint, c.subject, c.category, format_time(c.complained_at), c.complainant
+        )
+        for c in session.scalars(select(Case).where(Case.complaint.in_(set(complaints))))
+    }
+
+
+def complaint_facts_of(
+    digest: str, payload: dict[str, Any], signers: list[Signer]
+) -> ComplaintFacts:
+    """A complaint's facts from its own event (as the verifier replays it)."""
+    signer = signers[0]
+    return ComplaintFacts(
+        digest,
+        payload["subject"],
+        payload["category"],
+        format_time(parse_time(payload["time"])),
+        signer.party_id or signer.keyid,
+    )
+
+
+def _open_case(session: Session, event: IndexedEvent) -> None:
+    signer = event.signers[0]
+    session.add(
+        Case(
+            complaint=event.hash,
+            complaint_idx=event.idx,
+            subject=event.payload["subject"],
+            category=event.payload["category"],
+            complainant=signer.party_id or signer.keyid,
+            complainant_kind=signer.kind or "buyer",
+            complained_at=event.signed_at,
+        )
+    )
+
+
+def _case_record(session: Session, event: IndexedEvent, world: World) -> None:
+    p = event.payload
+    complaint = p["subject"].removeprefix("case/")
+    kind = p["type"]
+    signer = event.signers[0]
+    text = p.get("reason") or p.get("reasons") or p.get("note")
+    if kind == "attribution":
+        text = p["explanation"]["zh"]
+    record = CaseRecord(
+        idx=event.idx,
+        hash=event.hash,
+        complaint=complaint,
+        kind=kind,
+        outcome=p.get("outcome"),
+        rule=p.get("rule"),
+        rules_version=p.get("rules_version"),
+        standing=p.get("standing"),
+        verified_purchase=p.get("verified_purchase"),
+        finding=p.get("finding"),
+        by=signer.party_id or signer.keyid,
+        at=event.signed_at,
+        text=text,
+    )
+    session.add(record)
+    session.flush([record])
+    case_update: dict[str, Any] = {}
+    shares: list[tuple[str, str, int]] = []
+    if kind == "attribution":
+        shares = micro_shares(p["shares"])
+        case_update = {"current_idx": event.idx}
+    elif kind == "objection":
+        case_update = {"objection_idx": event.idx}
+    elif kind == "decision":
+        if p["outcome"] == "upheld":
+            current = session.scalar(select(Case.current_idx).where(Case.complaint == complaint))
+            shares = [
+                (s.party_id, s.role, s.share_micro)
+                for s in session.scalars(select(CaseShare).where(CaseShare.record_idx == current))
+            ]
+            record.standing = _standing_of(session, current)
+        elif p.get("shares"):
+            shares = micro_shares(p["shares"])
+            record.standing = _standing_of(session, _current(session, complaint))
+        case_update = {"current_idx": event.idx, "objection_idx": None}
+    elif kind == "resolution":
+        case_update = {"resolved_at": event.signed_at, "resolved_idx": event.idx}
+    if shares:
+        session.execute(
+            insert(core_table(CaseShare)),
+            [_share_row(event.idx, party, role, micro, world) for party, role, micro in shares],
+        )
+    if case_update:
+        session.execute(update(Case).where(Case.complaint == complaint).values(**case_update))
+
+
+def _current(session: Session, complaint: str) -> int | None:
+    return session.scalar(select(Case.current_idx).where(Case.complaint == complaint))
+
+
+def _standing_of(session: Session, record_idx: int | None) -> bool | None:
+    if record_idx is None:
+        return None
+    return session.scalar(select(CaseRecord.standing).where(CaseRecord.idx == record_idx))
+
+
+def _share_row(idx: int, party: str, role: str, micro: int, world: World) -> dict[str, Any]:
+    facts = world.parties.get(party)
+    kind = facts.kind if facts else "unknown"
+    outlet = party if kind == "outlet" else (facts.outlet_id if facts else None)
+    company = party if kind == "courier_company" else (facts.company_id if facts else None)
+    return {
+        "record_idx": idx, "party_id": party, "role": role, "share_micro": micro,
+        "party_kind": kind, "outlet_id": outlet, "company_id": company,
+    }  # fmt: skip
+
+
+def _snapshot(session: Session, event: IndexedEvent) -> None:
+    p = event.payload
+    session.add(
+        Snapshot(
+            idx=event.idx,
+            hash=event.hash,
+            as_of=parse_time(p["as_of"]),
+            tree_size=p["tree_size"],
+            method_version=p["method_version"],
+            rules_version=p["rules_version"],
+            content_hash=p["content_hash"],
+            units=p["units"],
+            taken_at=event.signed_at,
+        )
+    )
+
+
+def _credit_record(session: Session, event: IndexedEvent) -> None:
+    p = event.payload
+    signer = event.signers[0]
+    details = {
+        key: p[key] for key in ("reasons", "snapshot", "list", "complaints", "measures", "reason")
+        if key in p
+    }  # fmt: skip
+    session.add(
+        CreditRecord(
+            idx=event.idx,
+            hash=event.hash,
+            party_id=p["subject"].removeprefix("party/"),
+            kind=p["type"],
+            on=p.get("on"),
+            outcome=p.get("outcome"),
+            by=signer.party_id or signer.keyid,
+            at=event.signed_at,
+            details=details,
+        )
+    )
