@@ -12,6 +12,7 @@ from flask_smorest import Api
 
 from trace_service import db, problems
 from trace_service.config import Settings
+from trace_service.identity import service_signer
 from trace_service.ledger import log_key
 from trace_service.lifecycle import personal_data
 
@@ -43,6 +44,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     log_key.init_app(app)
+    service_signer.init_app(app)
     personal_data.init_app(app)
     api = Api(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})

@@ -18,6 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_index("ix_log_entries_subject_idx", "log_entries", ["subject", "idx"], unique=False)
 
     op.create_table(
         "cases",
@@ -138,6 +139,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_log_entries_subject_idx", table_name="log_entries")
 
     op.drop_table("case_shares")
     op.drop_index(op.f("ix_case_records_complaint"), table_name="case_records")

@@ -22,7 +22,6 @@ from trace_service.db import new_session
 from trace_service.demo.actors import Demo
 from trace_service.demo.story import populate
 from trace_service.identity.models import Party
-from trace_service.ledger.log_key import LogKey
 from trace_service.lifecycle.ingest import IngestContext
 
 
@@ -37,10 +36,7 @@ def seed_demo(app: Flask, start: datetime | None = None) -> list[str]:
             raise RuntimeError(
                 "the database already holds parties; the demo loads into an empty one"
             )
-        log_key: LogKey = app.extensions["trace_log_key"]
-        ctx = IngestContext(
-            log_key, app.extensions["trace_vault"], app.config["CLOCK_SKEW_SECONDS"]
-        )
+        ctx = IngestContext.for_app(app)
         clock = (start or datetime.now(UTC) - timedelta(days=20)).replace(microsecond=0)
         demo = Demo(session, ctx, clock)
         items = populate(demo)

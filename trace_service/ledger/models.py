@@ -29,6 +29,8 @@ class LogEntry(Base):
     __table_args__ = (
         # A fork (two events claiming one predecessor) cannot be stored, whatever the code does.
         Index("uq_log_entries_subject_prev", "subject", "prev", unique=True),
+        # A subject's events in log order (a lot's last sale before a dispatch, timelines).
+        Index("ix_log_entries_subject_idx", "subject", "idx"),
     )
 
 

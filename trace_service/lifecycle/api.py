@@ -15,7 +15,6 @@ from trace_service.db import get_session, utcnow
 from trace_service.errors import BadRequest, DomainError, Forbidden, NotFound
 from trace_service.identity.auth import BEARER_DOC, current_party
 from trace_service.ledger.envelope import b64
-from trace_service.ledger.log_key import current_log_key
 from trace_service.ledger.models import LogEntry
 from trace_service.lifecycle import personal_data, products, resolve
 from trace_service.lifecycle.group_commit import GroupCommit
@@ -67,11 +66,7 @@ def read_json_body() -> Any:
 
 
 def _context() -> IngestContext:
-    return IngestContext(
-        log_key=current_log_key(),
-        vault=personal_data.current_vault(),
-        skew_seconds=current_app.config["CLOCK_SKEW_SECONDS"],
-    )
+    return IngestContext.for_app(current_app)
 
 
 def _sent_as_built(data: dict[str, Any], status: int) -> Response:

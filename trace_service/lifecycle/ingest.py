@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -30,6 +31,7 @@ from trace_service.ledger.envelope import (
 from trace_service.ledger.log_key import LogKey
 from trace_service.ledger.models import LogEntry
 from trace_service.lifecycle import personal_data, references, rules
+from trace_service.lifecycle.compose import KeyHolder
 from trace_service.lifecycle.errors import InvalidPayload, not_allowed, violation
 from trace_service.lifecycle.models import ParcelItem, Product
 from trace_service.lifecycle.payloads import parse_time, validate_payload
@@ -70,11 +72,23 @@ class _Accepted:
 
 @dataclass(frozen=True)
 class IngestContext:
-    """What ingest needs from the app: the log key, the data vault and the clock bound."""
+    """What ingest needs from the app: the log key, the data vault and the clock bound; and the
+    service's records key, for the records the service itself signs."""
 
     log_key: LogKey
     vault: personal_data.Vault
     skew_seconds: int
+    service_key: KeyHolder | None = None
+
+    @classmethod
+    def for_app(cls, app: Flask, skew_seconds: int | None = None) -> IngestContext:
+        """The context of `app` (its keys and vault); `skew_seconds` overrides the clock bound."""
+        return cls(
+            log_key=app.extensions["trace_log_key"],
+            vault=app.extensions["trace_vault"],
+            skew_seconds=app.config["CLOCK_SKEW_SECONDS"] if skew_seconds is None else skew_seconds,
+            service_key=app.extensions.get("trace_service_key"),
+        )
 
 
 def _prepare(position: int, raw: Any) -> _Prepared:
