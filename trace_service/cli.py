@@ -93,9 +93,11 @@ def bootstrap_registrar_command(kind: str, name: str, uscc: str) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from trace_service.credit.cli import register_cli as register_credit_cli
     from trace_service.ledger.verify import register_cli
 
     register_cli(app)
+    register_credit_cli(app)
     for command in (
         migrate_command,
         seed_demo_command,
