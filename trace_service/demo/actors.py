@@ -77,6 +77,7 @@ class Demo:
         company: str | None = None,
         code: str | None = None,
         city: str | None = None,
+        outlet: str | None = None,
     ) -> DemoParty:
         spec = identity.PartySpec(
             kind,
@@ -84,6 +85,7 @@ class Demo:
             uscc=code,
             city=city,
             company_id=self.parties[company].party_id if company else None,
+            outlet_id=self.parties[outlet].party_id if outlet else None,
         )
         if registrar is None:
             party = identity.bootstrap_registrar(self.session, spec, self.clock)

@@ -29,15 +29,15 @@ def _world(demo: Demo) -> None:
         ("ty_sh", "通远速运 上海徐汇营业部", "ty", "上海"),
     ]:
         r(role, "outlet", name, "regulator", company=company, city=city)
-    for role, name, company in [
-        ("sd_pick", "揽收员 陈明", "sd"),
-        ("sd_hub", "分拣员 刘强", "sd"),
-        ("sd_last", "派送员 王芳", "sd"),
-        ("ty_pick", "揽收员 杨军", "ty"),
-        ("ty_hub", "分拣员 黄磊", "ty"),
-        ("ty_last", "派送员 周静", "ty"),
+    for role, name, company, outlet in [
+        ("sd_pick", "揽收员 陈明", "sd", "sd_hz"),
+        ("sd_hub", "分拣员 刘强", "sd", "sd_hz"),
+        ("sd_last", "派送员 王芳", "sd", "sd_sh"),
+        ("ty_pick", "揽收员 杨军", "ty", "ty_km"),
+        ("ty_hub", "分拣员 黄磊", "ty", "ty_km"),
+        ("ty_last", "派送员 周静", "ty", "ty_sh"),
     ]:
-        r(role, "staff", name, "regulator", company=company)
+        r(role, "staff", name, "regulator", company=company, outlet=outlet)
 
 
 PRODUCTS = {

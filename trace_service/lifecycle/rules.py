@@ -64,9 +64,10 @@ def apply_event(
                 "time_before_previous",
                 f"the event is dated before the last event of {other} ({other_state['last_time']})",
             )
-    handler = _HANDLERS[kind]
     if kind in ("objection", "decision"):
         handler = _PARTY_HANDLERS[kind] if actual == "party" else _CASE_HANDLERS[kind]
+    else:
+        handler = _HANDLERS[kind]
     transition = handler(payload, signers, state, states, world)
     for changed in transition.states.values():
         changed["last_time"] = payload["time"]

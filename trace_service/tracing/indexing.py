@@ -147,7 +147,7 @@ def _case_record(session: Session, event: IndexedEvent, world: World) -> None:
         text=text,
     )
     session.add(record)
-    session.flush([record])
+    session.flush()
     case_update: dict[str, Any] = {}
     shares: list[tuple[str, str, int]] = []
     if kind == "attribution":
