@@ -346,3 +346,40 @@ def test_leaf_hashes_match_merkle_module(app: Flask, world: World) -> None:
     nodes = merkle.append_leaves(0, leaves, lambda keys: {})
     [(root,)] = sql(app, "SELECT root FROM checkpoints WHERE size = :s", s=len(leaves))
     assert merkle.tree_root(len(leaves), lambda keys: nodes) == bytes(root)
+
+
+def _traced_and_rated(app: Flask) -> None:
+    """Attribute the world's complaint and take a rating snapshot, as the service does."""
+    from trace_service.credit.snapshots import take_snapshot
+    from trace_service.lifecycle.ingest import IngestContext
+
+    with app.app_context():
+        session = new_session(app)
+        try:
+            moment = flow_now()
+            take_snapshot(session, IngestContext.for_app(app), moment, moment)
+        finally:
+            session.close()
+
+
+@pytest.mark.parametrize(
+    ("statement", "row", "detail"),
+    [
+        ("UPDATE custody_records SET party_id = 'stf-x' WHERE idx = "
+         "(SELECT MIN(idx) FROM custody_records)", "custody_records idx=", "party_id is 'stf-x'"),
+        ("UPDATE cases SET category = 'lost'", "cases complaint=", "category is 'lost'"),
+        ("UPDATE case_records SET standing = false", "case_records idx=", "standing is False"),
+        ("DELETE FROM custody_records WHERE idx = (SELECT MAX(idx) FROM custody_records)",
+         "custody_records idx=", "the log derives this row"),
+        ("UPDATE snapshots SET content_hash = 'ab'", "snapshots idx=", "content_hash is 'ab'"),
+    ],
+)  # fmt: skip
+def test_edited_back_tracing_and_rating_rows(
+    app: Flask, world: World, statement: str, row: str, detail: str
+) -> None:
+    _traced_and_rated(app)
+    assert verify(app).ok
+    sql(app, statement)
+    report = verify(app)
+    assert [p.row.startswith(row) for p in report.problems] == [True], problems(report)
+    assert detail in report.problems[0].detail

@@ -25,11 +25,12 @@ from trace_service.identity.models import Party, PartyKey
 from trace_service.ledger.canonical import event_signing_input
 from trace_service.ledger.envelope import Envelope, key_id
 from trace_service.ledger.models import LogEntry
+from trace_service.ledger.verify_derived import DerivedCheck
 from trace_service.lifecycle import references, rules
 from trace_service.lifecycle.models import ParcelItem, Product, Subject
 from trace_service.lifecycle.payloads import format_time
 from trace_service.lifecycle.world import ComplaintFacts, PartyFacts, Signer, State, World
-from trace_service.tracing.indexing import complaint_facts_of
+from trace_service.tracing.indexing import IndexedEvent, complaint_facts_of
 
 AddProblem = Callable[[str, str, str], None]
 
@@ -105,6 +106,7 @@ class Replay:
         # Complaints as replayed so far: the cases opened on them need their facts.
         self.complaints: dict[str, ComplaintFacts] = {}
         self.world = World(owners, self.parties, self.complaints)
+        self.derived = DerivedCheck(self.world, add)
         self.heads: dict[str, _Head] = {}
         self.introduced: dict[str, Introduced] = {}
         self.parcel_items: set[tuple[str, str]] = set()
@@ -186,6 +188,8 @@ class Replay:
                 self.dangling.setdefault(prev, []).append(idx)
         if link.violation and not (broken and prev is not None):
             self.add(_entry(idx), "rule_violation", link.violation)
+        if link.violation is None and signers is not None and at is not None:
+            self.derived.accepted(IndexedEvent(idx, digest, payload, signers, at))
         self._resolve_forward(link, broken)
 
     def _apply(self, link: _Link, *, advance: bool) -> str | None:
@@ -266,6 +270,7 @@ class Replay:
         self._compare_subjects(session)
         self._compare_parcel_items(session)
         self._check_keys()
+        self.derived.finish(session)
 
     def _classify_links(self, session: Session) -> None:
         wanted = sorted({link.prev for link in self.pending.values() if link.prev is not None})

@@ -45,10 +45,13 @@ BATCH = 500
 
 
 def decimal_shares(shares: Sequence[tuple[str, str, float]]) -> list[dict[str, str]]:
-    """Shares as logged: decimal strings with 6 places summing to exactly 1 (largest remainder).
+    """Shares as logged: decimal strings with 6 places summing to exactly 1 (largest remainder);
+    none for an outcome that attributes nothing.
 
     Raises ValueError when the shares do not sum to 1 within rounding.
     """
+    if not shares:
+        return []
     total = sum(share for _, _, share in shares)
     if abs(total - 1.0) > 1e-6:
         raise ValueError(f"shares sum to {total}, not 1")
