@@ -79,8 +79,11 @@ class FaultRow:
     fabrication: str | None  # the decision hash when a regulator found fabrication
 
 
-def fault_rows(session: Session, cut: Cut, params: MethodParameters) -> list[FaultRow]:
-    """The courier shares of every effective attribution with standing in the window."""
+def fault_rows(
+    session: Session, cut: Cut, params: MethodParameters, *, standing_only: bool = True
+) -> list[FaultRow]:
+    """The courier shares of every effective attribution with standing in the window (with
+    `standing_only` false, of those without standing too: the evaluation's counterfactual)."""
     r = CaseRecord
     effective = (
         select(r.complaint, func.max(r.idx).label("idx"))
@@ -102,7 +105,7 @@ def fault_rows(session: Session, cut: Cut, params: MethodParameters) -> list[Fau
         .join(r, r.idx == effective.c.idx)
         .join(CaseShare, CaseShare.record_idx == r.idx)
         .where(
-            r.standing.is_(True),
+            r.standing.is_(True) if standing_only else r.standing.is_not(None),
             Case.complained_at > cut.window_start(params),
             Case.complained_at <= cut.as_of,
             CaseShare.party_kind.in_(_COURIER_KINDS),

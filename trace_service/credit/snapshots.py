@@ -88,11 +88,18 @@ def _reasons(reasons: list[ListReason]) -> list[dict[str, Any]]:
 
 
 def compute_snapshot(
-    session: Session, cut: Cut, params: MethodParameters = DEFAULT_PARAMETERS
+    session: Session,
+    cut: Cut,
+    params: MethodParameters = DEFAULT_PARAMETERS,
+    *,
+    standing_only: bool = True,
 ) -> SnapshotContent:
-    """Rate every unit at the cut, with list standing; reads the derived tables, writes nothing."""
+    """Rate every unit at the cut, with list standing; reads the derived tables, writes nothing.
+
+    `standing_only=False` also counts complaints without standing (what-if, never published).
+    """
     exposures = unit_exposures(session, cut, params)
-    rows = fault_rows(session, cut, params)
+    rows = fault_rows(session, cut, params, standing_only=standing_only)
     faults = unit_faults(rows, repaired_complaints(session, cut), cut, params)
     known = {u.unit_id for u in exposures}
     roles = {"staff": "staff", "outlet": "outlet", "courier_company": "company"}
