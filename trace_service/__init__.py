@@ -59,11 +59,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask, api: Api) -> None:
     from trace_service.codes.api import blp as codes_blp
+    from trace_service.credit.api import blp as credit_blp
     from trace_service.identity.api import blp as identity_blp
     from trace_service.ledger.api import blp as ledger_blp
     from trace_service.lifecycle.api import blp as lifecycle_blp
+    from trace_service.tracing.api import blp as tracing_blp
     from trace_service.web.routes import bp as web_bp
 
-    for blp in (identity_blp, ledger_blp, lifecycle_blp, codes_blp):
+    for blp in (identity_blp, ledger_blp, lifecycle_blp, codes_blp, tracing_blp, credit_blp):
         api.register_blueprint(blp)
     app.register_blueprint(web_bp)

@@ -67,7 +67,8 @@ def problems(report: VerificationReport) -> str:
 
 @pytest.fixture
 def world(client: Any, make_party: Callable[..., Any]) -> World:
-    """Three journeys (a second buyer for the third, a complaint, a commitment): 26 events."""
+    """Three journeys (a second buyer for the third), a complaint and the service's attribution
+    of it, a commitment: 27 events."""
     world = build_world(client, make_party)
     full_journey(world, "SN0001", sscc(1))
     full_journey(world, "SN0002", sscc(2))
@@ -82,10 +83,10 @@ def world(client: Any, make_party: Callable[..., Any]) -> World:
 def test_clean_log_verifies(app: Flask, world: World) -> None:
     report = verify(app)
     assert report.ok, problems(report)
-    assert report.entries == 26
-    assert report.checkpoints == 26
-    assert report.tree_size == 26
-    assert report.summary() == "verified 26 entries, 26 checkpoints: OK"
+    assert report.entries == 27
+    assert report.checkpoints == 27
+    assert report.tree_size == 27
+    assert report.summary() == "verified 27 entries, 27 checkpoints: OK"
 
 
 def test_later_suspension_and_revocation_do_not_invalidate_old_events(
@@ -155,14 +156,14 @@ def test_deleted_entry(app: Flask, world: World) -> None:
     assert report.kinds(f"subjects id={sscc(1)}") == {"state_mismatch"}
     # The deleted entry's leaf survives in log_nodes, so the signed roots still hold.
     assert not any(p.kind == "root_mismatch" for p in report.problems)
-    assert report.entries == 25
+    assert report.entries == 26
 
 
 def test_deleted_last_entry(app: Flask, world: World) -> None:
-    sql(app, "DELETE FROM log_entries WHERE idx = 25")
+    sql(app, "DELETE FROM log_entries WHERE idx = 26")
     report = verify(app)
-    assert report.kinds("log_entries idx=25") == {"gap"}, problems(report)
-    assert report.kinds("checkpoints size=26") == {"checkpoint_beyond_log"}
+    assert report.kinds("log_entries idx=26") == {"gap"}, problems(report)
+    assert report.kinds("checkpoints size=27") == {"checkpoint_beyond_log"}
     # That entry was the only event of the merchant's party subject.
     assert "extra_subject" in {p.kind for p in report.problems}
 
@@ -312,7 +313,7 @@ def test_cli_verify_log(app: Flask, world: World) -> None:
     runner = app.test_cli_runner()
     result = runner.invoke(args=["verify-log"])
     assert result.exit_code == 0, result.output
-    assert result.output == "verified 26 entries, 26 checkpoints: OK\n"
+    assert result.output == "verified 27 entries, 27 checkpoints: OK\n"
 
     other = Ed25519PrivateKey.generate()
     from trace_service.ledger.checkpoint import verifier_key
@@ -325,7 +326,7 @@ def test_cli_verify_log(app: Flask, world: World) -> None:
 
     elsewhere = runner.invoke(args=["verify-log", "--origin", "elsewhere.example/log"])
     assert elsewhere.exit_code == 1
-    assert "checkpoints size=26: wrong_origin: " in elsewhere.output
+    assert "checkpoints size=27: wrong_origin: " in elsewhere.output
 
     idx = idx_of(app, "review", ITEM_1)
     body = body_at(app, idx).replace("茶叶新鲜".encode(), "茶叶发霉".encode())
@@ -333,7 +334,7 @@ def test_cli_verify_log(app: Flask, world: World) -> None:
     result = runner.invoke(args=["verify-log"])
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert lines[0].startswith("verified 26 entries, 26 checkpoints: ")
+    assert lines[0].startswith("verified 27 entries, 27 checkpoints: ")
     assert lines[0].endswith(" problems")
     assert f"log_entries idx={idx}: bad_signature: signature by key" in result.output
     assert f"log_entries idx={idx}: hash_mismatch: " in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, cast
 
 from flask import Response, current_app, render_template, request
@@ -19,7 +20,7 @@ from trace_service.ledger.models import LogEntry
 from trace_service.lifecycle import personal_data, products, resolve
 from trace_service.lifecycle.group_commit import GroupCommit
 from trace_service.lifecycle.ingest import IngestContext, ingest
-from trace_service.lifecycle.payloads import format_time
+from trace_service.lifecycle.payloads import format_time, parse_time
 from trace_service.lifecycle.receipts import Receipt
 from trace_service.lifecycle.schemas import (
     AccessRecord,
@@ -33,8 +34,11 @@ from trace_service.lifecycle.schemas import (
     RecipientQuery,
     TimelineOut,
 )
+from trace_service.tracing.operations import trace_pending
 
 blp = Blueprint("lifecycle", __name__, description="Signed lifecycle events and item resolution")
+
+log = logging.getLogger(__name__)
 
 
 class UnsupportedMediaType(DomainError):
@@ -95,6 +99,32 @@ def receipt_json(receipt: Receipt) -> dict[str, Any]:
     }
 
 
+def _complaint_time(raw: Any) -> str | None:
+    """The signed time of a submitted complaint, None for any other submission."""
+    payload = raw.get("payload") if isinstance(raw, dict) else None
+    if isinstance(payload, dict) and payload.get("type") == "complaint":
+        return str(payload.get("time"))
+    return None
+
+
+def _trace_accepted_complaints(times: list[str]) -> None:
+    """Attribute complaints as soon as they are accepted (责任倒查), logging the service-signed
+    attributions. Never fails the client's request: the complaint is logged whatever happens
+    here, and a failure leaves it for the next complaint, POST /cases/trace or the snapshot."""
+    session = get_session()
+    try:
+        now = utcnow()
+        # Whole seconds, as parties sign, unless a complaint just accepted is later than that.
+        moment = max([now.replace(microsecond=0), *(t for t in map(parse_time, times) if t <= now)])
+        trace_pending(session, _context(), moment)
+    except DomainError as exc:  # e.g. a concurrent request logged the same attribution first
+        session.rollback()
+        log.warning("tracing after an accepted complaint was refused: %s", exc.detail)
+    except Exception:
+        session.rollback()
+        log.exception("tracing after an accepted complaint failed; it stays untraced for now")
+
+
 @blp.route("/events")
 class Events(MethodView):
     @blp.doc(requestBody={"content": {"application/json": {"schema": EnvelopeSubmission}}})
@@ -110,6 +140,9 @@ class Events(MethodView):
         outcome = group.submit(get_session(), body, _context(), utcnow)
         if isinstance(outcome, DomainError):
             raise outcome
+        complained = _complaint_time(body)
+        if not outcome.duplicate and complained is not None:
+            _trace_accepted_complaints([complained])
         return _sent_as_built(receipt_json(outcome), 200 if outcome.duplicate else 201)
 
 
@@ -137,6 +170,15 @@ class EventBatch(MethodView):
                 results.append(
                     {"status": 200 if outcome.duplicate else 201, "receipt": receipt_json(outcome)}
                 )
+        complained = [
+            time
+            for raw, outcome in zip(events, outcomes, strict=True)
+            if not isinstance(outcome, DomainError) and not outcome.duplicate
+            for time in [_complaint_time(raw)]
+            if time is not None
+        ]
+        if complained:
+            _trace_accepted_complaints(complained)
         accepted = sum(1 for r in results if "receipt" in r)
         body = {"accepted": accepted, "rejected": len(results) - accepted, "results": results}
         return _sent_as_built(body, 200)

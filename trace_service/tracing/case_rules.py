@@ -41,17 +41,21 @@ def _shares_sum_to_one(shares: list[dict[str, Any]]) -> None:
         raise violation("duplicate_share", "a party appears twice among the shares")
 
 
-def _share_parties(shares: list[dict[str, Any]], world: World) -> tuple[list[str], list[str]]:
-    """The attributed parties and the courier companies answering for them."""
+def _share_parties(shares: list[dict[str, Any]], world: World) -> dict[str, list[str]]:
+    """The attributed parties, and the outlets and courier companies answering for them (who
+    may object on their behalf)."""
     parties = [str(s["party"]) for s in shares]
-    companies = []
+    outlets: list[str] = []
+    companies: list[str] = []
     for party_id in parties:
         facts = world.parties.get(party_id)
         if facts is None:
             raise violation("unknown_party", f"{party_id!r} is not a registered party")
+        if facts.outlet_id and facts.outlet_id not in outlets:
+            outlets.append(facts.outlet_id)
         if facts.company_id and facts.company_id not in companies:
             companies.append(facts.company_id)
-    return parties, companies
+    return {"parties": parties, "outlets": outlets, "companies": companies}
 
 
 def attribution(p: Mapping[str, Any], signers: list[Signer], state: State | None,
@@ -67,7 +71,7 @@ def attribution(p: Mapping[str, Any], signers: list[Signer], state: State | None
         _shares_sum_to_one(p["shares"])
     elif p["shares"]:
         raise violation("shares_unexpected", f"a {p['outcome']} outcome names no parties")
-    parties, companies = _share_parties(p["shares"], world)
+    answering = _share_parties(p["shares"], world)
     if state is None:
         facts = world.complaints.get(complaint)
         if facts is None:
@@ -80,7 +84,7 @@ def attribution(p: Mapping[str, Any], signers: list[Signer], state: State | None
             "kind": "case", "complaint": complaint, "category": facts.category,
             "complained": facts.subject, "complainant": facts.complainant,
             "complained_at": facts.time, "objection": None, "objections": 0,
-            "decided": False, "resolved_at": None,
+            "objected_by": [], "decided": False, "resolved_at": None,
         }  # fmt: skip
     else:
         if state["outcome"] != "undecided" or state["decided"] or state["objection"]:
@@ -89,16 +93,18 @@ def attribution(p: Mapping[str, Any], signers: list[Signer], state: State | None
             )
         new = dict(state)
     new.update(
-        record=THIS_EVENT, outcome=p["outcome"], parties=parties, companies=companies,
-        attributed_at=p["time"], basis="rule",
-    )  # fmt: skip
+        answering, record=THIS_EVENT, outcome=p["outcome"], attributed_at=p["time"], basis="rule"
+    )
     return Transition({p["subject"]: new})
 
 
-def _own_record(state: State, signer: Signer) -> bool:
-    return signer.party_id in state["parties"] or (
-        signer.company_id is None and signer.party_id in state["companies"]
-    )
+def _answering(state: State, signer: Signer) -> bool:
+    """The signer is an attributed party, or the outlet or company answering for one."""
+    if signer.party_id in state["parties"]:
+        return True
+    if signer.kind == "outlet":
+        return signer.party_id in state["outlets"]
+    return signer.kind == "courier_company" and signer.party_id in state["companies"]
 
 
 def objection(p: Mapping[str, Any], signers: list[Signer], state: State | None,
@@ -106,10 +112,16 @@ def objection(p: Mapping[str, Any], signers: list[Signer], state: State | None,
     """异议: an attributed party (or its courier company) objects within the period."""
     if state is None or state.get("kind") != "case":
         raise violation("unknown_subject", f"{p['subject']} has no attribution to object to")
-    if len(signers) != 1 or not _own_record(state, signers[0]):
-        raise not_allowed("not_attributed", "only an attributed party or its company may object")
+    if len(signers) != 1 or not _answering(state, signers[0]):
+        raise not_allowed(
+            "not_attributed", "only an attributed party, or its outlet or company, may object"
+        )
     if state["objection"]:
         raise violation("objection_pending", "an objection to this case awaits a decision")
+    # A decision on an objection is final for the finding objected to.
+    objector = _finding(state)
+    if objector in state["objected_by"]:
+        raise violation("already_objected", "this finding was already objected to and decided")
     if p["on"] != state["record"]:
         raise violation("stale_record", "an objection names the case's current attribution")
     deadline = parse_time(state["attributed_at"]) + DEFAULT_RULES.objection_period
@@ -118,7 +130,14 @@ def objection(p: Mapping[str, Any], signers: list[Signer], state: State | None,
     new = dict(state)
     new["objection"] = {"by": signers[0].party_id, "at": p["time"], "record": THIS_EVENT}
     new["objections"] = state["objections"] + 1
+    new["objected_by"] = [*state["objected_by"], objector]
     return Transition({p["subject"]: new})
+
+
+def _finding(state: State) -> str:
+    """Who the current finding blames: one objection per finding, whoever of the attributed
+    parties, their outlets or companies files it (a reassignment is a new finding)."""
+    return ",".join(sorted(state["parties"]))
 
 
 CASE_OUTCOMES = ("upheld", "reversed", "undecided")
@@ -141,14 +160,14 @@ def decision(p: Mapping[str, Any], signers: list[Signer], state: State | None,
     shares = list(p.get("shares") or [])
     if p["outcome"] == "reversed" and shares:
         _shares_sum_to_one(shares)
-        new["parties"], new["companies"] = _share_parties(shares, world)
+        new.update(_share_parties(shares, world))
         new["outcome"] = "attributed"
     elif shares:
         raise violation("shares_unexpected", "only a reversal reassigns the complaint")
     elif p["outcome"] == "reversed":
-        new.update(outcome="not_attributable", parties=[], companies=[])
+        new.update(outcome="not_attributable", parties=[], outlets=[], companies=[])
     elif p["outcome"] == "undecided":
-        new.update(outcome="undecided", parties=[], companies=[])
+        new.update(outcome="undecided", parties=[], outlets=[], companies=[])
     new.update(
         objection=None, decided=True, basis="decision", attributed_at=p["time"], record=THIS_EVENT
     )

@@ -149,33 +149,41 @@ def _case_record(session: Session, event: IndexedEvent, world: World) -> None:
     session.add(record)
     session.flush()
     case_update: dict[str, Any] = {}
-    shares: list[tuple[str, str, int]] = []
+    shares: list[dict[str, Any]] = []
     if kind == "attribution":
-        shares = micro_shares(p["shares"])
+        shares = _share_rows(event.idx, p["shares"], world)
         case_update = {"current_idx": event.idx}
     elif kind == "objection":
         case_update = {"objection_idx": event.idx}
     elif kind == "decision":
+        current = _current(session, complaint)
         if p["outcome"] == "upheld":
-            current = session.scalar(select(Case.current_idx).where(Case.complaint == complaint))
+            # The finding stands as it was: its shares are copied whole, with the outlet and
+            # company that answered for them then.
             shares = [
-                (s.party_id, s.role, s.share_micro)
+                {**{c: getattr(s, c) for c in _SHARE_COLUMNS}, "record_idx": event.idx}
                 for s in session.scalars(select(CaseShare).where(CaseShare.record_idx == current))
             ]
             record.standing = _standing_of(session, current)
         elif p.get("shares"):
-            shares = micro_shares(p["shares"])
-            record.standing = _standing_of(session, _current(session, complaint))
+            shares = _share_rows(event.idx, p["shares"], world)
+            record.standing = _standing_of(session, current)
         case_update = {"current_idx": event.idx, "objection_idx": None}
     elif kind == "resolution":
         case_update = {"resolved_at": event.signed_at, "resolved_idx": event.idx}
     if shares:
-        session.execute(
-            insert(core_table(CaseShare)),
-            [_share_row(event.idx, party, role, micro, world) for party, role, micro in shares],
-        )
+        session.execute(insert(core_table(CaseShare)), shares)
     if case_update:
         session.execute(update(Case).where(Case.complaint == complaint).values(**case_update))
+
+
+_SHARE_COLUMNS = ("party_id", "role", "share_micro", "party_kind", "outlet_id", "company_id")
+
+
+def _share_rows(idx: int, logged: list[dict[str, Any]], world: World) -> list[dict[str, Any]]:
+    return [
+        _share_row(idx, party, role, micro, world) for party, role, micro in micro_shares(logged)
+    ]
 
 
 def _current(session: Session, complaint: str) -> int | None:
