@@ -201,3 +201,31 @@ def test_a_serious_fault_nominates_the_staff_member_once(demo: Demo) -> None:
     state_again = demo.session.scalar(select(Subject.state).where(Subject.id == f"party/{hub}"))
     assert state_again is not None and state_again["nomination"] == state["nomination"]
     assert second.nominations == 0
+
+
+def test_a_rejected_nomination_is_not_raised_again_without_new_evidence(demo: Demo) -> None:
+    _short_parcel(demo)
+    assert snap(demo).nominations >= 1
+    hub = f"party/{pid(demo, 'sd_hub')}"
+    nomination = demo.session.get(Subject, hub)
+    assert nomination is not None
+    demo.heads[hub] = nomination.head
+    demo.record("decision", hub, "regulator", on=nomination.state["nomination"]["record"],
+                outcome="rejected", reasons="短少系包装破损所致，非故意")  # fmt: skip
+    again = snap(demo, demo.tick(days=1))
+    state = demo.session.scalar(select(Subject.state).where(Subject.id == hub))
+    assert state is not None and state["nomination"] is None and again.nominations == 0
+    # A new serious fault is new evidence: the unit is nominated again.
+    item = f"01/0{gtin13('690123450001')}/21/LJ2026-0901"
+    parcel = f"00/{sscc(901)}"
+    demo.sell(item, "tea", "buyer_y", "368.00")
+    demo.dispatch(parcel, [item], "tea", "sd_pick", "sd", 800, "上海", "杭州",
+                  ("测试", "13000000001", "上海市测试路2号"))  # fmt: skip
+    demo.handoff(parcel, "sd_pick", "sd_hub", "顺达杭州分拨中心", "杭州", 800)
+    demo.handoff(parcel, "sd_hub", "sd_last", "顺达上海浦东营业部", "上海", 500)
+    demo.deliver(parcel, "sd_last", "in_person", True, "测试路2号", "上海", 500)
+    demo.record("receipt", parcel, "buyer_y", hours=0.5, condition="intact")
+    demo.record("complaint", parcel, "buyer_y", category="short", description="少了一罐")
+    third = snap(demo)
+    state = demo.session.scalar(select(Subject.state).where(Subject.id == hub))
+    assert state is not None and state["nomination"] is not None and third.nominations >= 1

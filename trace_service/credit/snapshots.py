@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -26,7 +26,7 @@ from trace_service.credit.lists import (
     red_list_blockers,
 )
 from trace_service.credit.method import UnitExposure, UnitRating, rate_units
-from trace_service.credit.models import Snapshot, SnapshotRating
+from trace_service.credit.models import CreditRecord, Snapshot, SnapshotRating
 from trace_service.credit.parameters import DEFAULT_PARAMETERS, Grade, MethodParameters, Role
 from trace_service.credit.snapshot_inputs import (
     Cut,
@@ -202,12 +202,14 @@ def take_snapshot(
     }
     [receipt] = record_as_service(session, ctx, [("snapshot", "ratings", fields)], now)
     open_ = _open_nominations(session, set(content.nominations))
+    cleared = cleared_reasons(session, set(content.nominations), as_of)
     records = [
         ("nomination", f"party/{unit}",
          {"list": "black", "snapshot": receipt.hash,
-          "reasons": [{"code": r.code, "detail": r.detail} for r in reasons]})
+          "reasons": [{"code": r.code, "detail": r.detail, "evidence": list(r.references)}
+                      for r in reasons]})
         for unit, reasons in sorted(content.nominations.items())
-        if unit not in open_
+        if unit not in open_ and not _all_cleared(reasons, cleared.get(unit, set()))
     ]  # fmt: skip
     record_as_service(session, ctx, records, now)
     return SnapshotTaken(
@@ -227,6 +229,52 @@ def _open_nominations(session: Session, units: set[str]) -> set[str]:
         for sid, state in states
         if state.get("nomination") or state.get("black_listed")
     }
+
+
+# A reason without evidence (persistent grade D) that a regulator cleared is not raised again
+# until this long after the decision, when the run of grades behind it is a new one.
+CLEARED_FOR = timedelta(days=4 * 31)
+
+
+def cleared_reasons(
+    session: Session, units: set[str], as_of: datetime
+) -> dict[str, set[tuple[str, str]]]:
+    """Per unit, the (reason code, evidence) pairs of nominations a regulator rejected, or whose
+    listing it reversed on objection: nominating again on them alone would ask the same question.
+    """
+    if not units:
+        return {}
+    records = {
+        r.hash: r
+        for r in session.scalars(select(CreditRecord).where(CreditRecord.party_id.in_(units)))
+    }
+    cleared: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for record in records.values():
+        if record.kind != "decision" or record.outcome not in ("rejected", "reversed"):
+            continue
+        nomination = records.get(record.on or "")
+        if nomination is not None and nomination.kind == "objection":  # objection -> listing
+            listing = records.get(nomination.on or "")
+            nomination = records.get(listing.on or "") if listing is not None else None
+        if nomination is None or nomination.kind != "nomination":
+            continue
+        recent = as_of - _aware(record.at) < CLEARED_FOR
+        for reason in nomination.details.get("reasons", []):
+            evidence = reason.get("evidence") or []
+            if evidence:
+                cleared[record.party_id].update((reason["code"], e) for e in evidence)
+            elif recent:
+                cleared[record.party_id].add((reason["code"], ""))
+    return cleared
+
+
+def _all_cleared(reasons: list[ListReason], cleared: set[tuple[str, str]]) -> bool:
+    pairs = {(r.code, e) for r in reasons for e in (r.references or ("",))}
+    return bool(pairs) and pairs <= cleared
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def latest_snapshot(session: Session) -> Snapshot | None:

@@ -281,6 +281,7 @@ class RectificationPayload(EventBase):
 class ListReasonSchema(Strict):
     code = _text(60, required=True)
     detail = _text(2000, required=True)
+    evidence = _hashes(500)  # the complaints or decisions the reason rests on
 
 
 class NominationPayload(EventBase):
