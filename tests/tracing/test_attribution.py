@@ -62,7 +62,7 @@ def expect(
     assert [s.share for s in attribution.shares] == pytest.approx([s for _, _, s in shares])
     if outcome == "attributed":
         assert sum(s.share for s in attribution.shares) == pytest.approx(1.0)
-    assert attribution.rules_version == RULES_VERSION == "2026.1"
+    assert attribution.rules_version == RULES_VERSION == "2026.2"
     assert attribution.explanation_zh and attribution.explanation_en
 
 
@@ -134,6 +134,28 @@ def test_lost_after_a_locker_drop_without_consent_and_no_receipt_is_the_deliveri
 
     expect(trace(story, complaint), "attributed", "lost.unconsented_drop", (delivery,),
            (("lastmile", "delivering_staff", 1.0),))  # fmt: skip
+
+
+def test_lost_after_an_in_person_delivery_never_signed_for_is_the_delivering_staff() -> None:
+    story = Story()
+    story.dispatch()
+    story.handoff(PICKUP, LAST_MILE, 10)
+    delivery = story.deliver(LAST_MILE, 50, method="in_person")
+    complaint = story.complain("lost", 60)
+
+    expect(trace(story, complaint), "attributed", "lost.delivery_unconfirmed", (delivery,),
+           (("lastmile", "delivering_staff", 1.0),))  # fmt: skip
+
+
+def test_lost_after_an_in_person_delivery_the_buyer_signed_for_is_undecided() -> None:
+    story = Story()
+    dispatch = story.dispatch()
+    delivery = story.deliver(PICKUP, 50, method="in_person")
+    story.receive(51)
+    complaint = story.complain("lost", 60)
+
+    expect(trace(story, complaint), "undecided", "lost.delivered_full_weight",
+           (dispatch, delivery))  # fmt: skip
 
 
 def test_lost_after_a_consented_locker_drop_is_undecided() -> None:
@@ -626,7 +648,7 @@ def test_the_attribution_serialises_for_the_log() -> None:
         "outcome": "attributed",
         "shares": [{"party": "hub", "role": "custodian", "share": 1.0}],
         "rule": "lost.last_custodian",
-        "rules_version": "2026.1",
+        "rules_version": "2026.2",
         "evidence": [to_hub.hash],
         "explanation": {
             "zh": "逾期未投递，最后接收包裹的是 hub，其后无交接或投递记录",

@@ -98,7 +98,7 @@ def test_a_complaint_posted_to_events_is_attributed_at_once_with_rule_and_eviden
     [attribution] = body["records"]
     assert attribution["kind"] == "attribution"
     assert attribution["index"] == receipt["index"] + 1
-    assert (attribution["rule"], attribution["rules_version"]) == (DAMAGED_RULE, "2026.1")
+    assert (attribution["rule"], attribution["rules_version"]) == (DAMAGED_RULE, "2026.2")
     assert attribution["by_kind"] == "service"
     assert attribution["evidence"] == [
         {"hash": to_hub["hash"], "index": to_hub["index"]},

@@ -10,7 +10,7 @@ Rule families, by complaint category (who answers):
 
 - lost, short — `lost_or_short` (丢失短少): undelivered past the promise, the last custodian;
   delivered, those on whose watch weight was lost (by grams); lost after a drop without consent,
-  the delivering staff.
+  or after an in-person delivery the buyer never signed for, the delivering staff.
 - damaged — `damaged` (损毁): the custodian between the last intact and the first damaged record;
   damage first noted in the buyer's receipt, the delivering staff.
 - delayed — `delayed` (延误): the segments over their time budget, by overrun.

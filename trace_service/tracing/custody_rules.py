@@ -50,6 +50,25 @@ def lost_or_short(case: Case) -> Finding:
     if losses:
         return _weight_lost(chain, losses, "lost.weight_lost_in_custody")
     delivery = chain.delivery
+    if (
+        case.category == "lost"
+        and chain.receipt is None
+        and delivery.payload["method"] == "in_person"
+        and delivery.time < case.complaint.time
+    ):
+        # 当面验收: the courier hands the parcel over for the recipient to inspect (快递暂行条例
+        # 第二十五条); the buyer's signed receipt is the proof of that hand-over. A recorded
+        # in-person delivery the buyer never signed for, who says it never came, rests on the
+        # courier's word alone: the delivering staff answers, and may object with its evidence.
+        deliverer = str(chain.deliverer)
+        return attributed(
+            "lost.delivery_unconfirmed",
+            [(deliverer, DELIVERING_STAFF, 1.0)],
+            (delivery.hash,),
+            f"{deliverer} 记录当面投递，买家未签收并投诉未收到",
+            f"{deliverer} recorded an in-person delivery the buyer never signed for and says "
+            "never came",
+        )
     if case.category == "lost" and chain.unattended_without_consent and chain.receipt is None:
         deliverer = str(chain.deliverer)
         method = delivery.payload["method"]

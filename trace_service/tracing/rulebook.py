@@ -13,7 +13,9 @@ from typing import Literal, NamedTuple
 
 from trace_service.tracing.custody import CustodyChain, CustodySegment, LoggedEvent
 
-RULES_VERSION = "2026.1"
+# 2026.2: a "lost" complaint about an in-person delivery the buyer never signed for is the
+# delivering staff's (lost.delivery_unconfirmed), no longer undecided.
+RULES_VERSION = "2026.2"
 
 Outcome = Literal["attributed", "not_attributable", "undecided"]
 Leg = Literal["first_mile", "line_haul", "last_mile"]
