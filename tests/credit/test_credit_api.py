@@ -101,7 +101,7 @@ def test_the_method_and_the_rules_are_published_with_their_versions(client: Flas
     assert body["parameters"]["severity"]["privacy_leak"] == 10
     assert body["parameters"]["time_weights"] == [[6, 3], [12, 2], [24, 1]]
     assert body["parameters"]["repair_min_days_serious"] == 365
-    assert body["rules_version"] == body["rules"]["version"] == "2026.1"
+    assert body["rules_version"] == body["rules"]["version"] == "2026.2"
     assert (body["rules"]["objection_period_days"], body["rules"]["review_period_days"]) == (15, 10)
     assert body["rules"]["parameters"]["objection_period"] == "P15D"
 
@@ -131,7 +131,7 @@ def test_a_rating_is_explained_complaint_by_complaint_and_its_content_hashes_as_
     assert response.status_code == 201, response.get_json()
     header = response.get_json()
     assert header["nominations"] == 1  # the last-mile staff's serious fault
-    assert (header["method_version"], header["rules_version"]) == ("2026.1", "2026.1")
+    assert (header["method_version"], header["rules_version"]) == ("2026.1", "2026.2")
 
     # Anyone can fetch the content and check its hash against the logged record.
     content = client.get(f"/ratings/snapshots/{header['index']}/content")
