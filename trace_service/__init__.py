@@ -10,9 +10,10 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Api
 
-from trace_service import db, problems
+from trace_service import db, ops, problems
 from trace_service.config import Settings
 from trace_service.identity import service_signer
+from trace_service.interop.openapi import ProblemApi
 from trace_service.ledger import log_key
 from trace_service.lifecycle import personal_data
 
@@ -46,7 +47,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     log_key.init_app(app)
     service_signer.init_app(app)
     personal_data.init_app(app)
-    api = Api(app)
+    ops.init_app(app)
+    api = ProblemApi(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     _register_blueprints(app, api)
     problems.init_app(app)
@@ -61,6 +63,8 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from trace_service.codes.api import blp as codes_blp
     from trace_service.credit.api import blp as credit_blp
     from trace_service.identity.api import blp as identity_blp
+    from trace_service.interop.api import blp as interop_blp
+    from trace_service.interop.docs import docs_blueprint
     from trace_service.ledger.api import blp as ledger_blp
     from trace_service.lifecycle.api import blp as lifecycle_blp
     from trace_service.tracing.api import blp as tracing_blp
@@ -68,4 +72,6 @@ def _register_blueprints(app: Flask, api: Api) -> None:
 
     for blp in (identity_blp, ledger_blp, lifecycle_blp, codes_blp, tracing_blp, credit_blp):
         api.register_blueprint(blp)
+    api.register_blueprint(interop_blp)
     app.register_blueprint(web_bp)
+    app.register_blueprint(docs_blueprint())

@@ -94,15 +94,23 @@ def bootstrap_registrar_command(kind: str, name: str, uscc: str) -> None:
 
 def init_app(app: Flask) -> None:
     from trace_service.credit.cli import register_cli as register_credit_cli
+    from trace_service.interop.cli import register_cli as register_interop_cli
     from trace_service.ledger.verify import register_cli
+    from trace_service.ops.key_rotation import rotate_log_key_command
+    from trace_service.simulate.cli import register_cli as register_simulate_cli
+    from trace_service.simulate.evaluation_cli import register_cli as register_evaluation_cli
 
     register_cli(app)
     register_credit_cli(app)
+    register_interop_cli(app)
+    register_simulate_cli(app)
+    register_evaluation_cli(app)
     for command in (
         migrate_command,
         seed_demo_command,
         create_key_command,
         bootstrap_registrar_command,
+        rotate_log_key_command,
     ):
         app.cli.add_command(command)
 

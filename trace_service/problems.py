@@ -10,6 +10,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from trace_service.errors import PROBLEM_TYPE_BASE, DomainError
+from trace_service.ops.request_id import current_request_id
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,10 @@ _HTTP_CODES = {
 
 
 def problem_response(body: dict[str, Any], status: int) -> Response:
+    rid = current_request_id()
+    if rid is not None:
+        # An extension member: the client quotes it, the operator finds the request's log lines.
+        body = {**body, "request_id": rid}
     return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
 
 
@@ -59,8 +64,12 @@ def _http_error(exc: HTTPException) -> Response:
             body["code"] = "malformed_json"
             body["type"] = PROBLEM_TYPE_BASE + "malformed_json"
     response = problem_response(body, status)
-    if status == 405 and exc.get_response().headers.get("Allow"):
-        response.headers["Allow"] = exc.get_response().headers["Allow"]
+    if status in (405, 429):
+        # What the client needs to act on: the allowed methods, when to retry (rate limits).
+        original = exc.get_response().headers
+        for name in ("Allow", "Retry-After"):
+            if original.get(name):
+                response.headers[name] = original[name]
     return response
 
 

@@ -21,6 +21,7 @@ from trace_service.codes.render import (
     qr_code,
 )
 from trace_service.codes.schemas import LabelSheetQuery, ParsedSubject, ParseQuery
+from trace_service.interop.openapi import ProblemSchema
 from trace_service.problems import PROBLEM_JSON
 
 blp = Blueprint(
@@ -60,6 +61,7 @@ def _documents_problems(view: Any) -> Any:
     """Document the 422 problem response every codes view can return."""
     return blp.alt_response(
         422,
+        schema=ProblemSchema,
         description=f"Invalid input; code is one of {_PROBLEM_CODES}",
         example=_PROBLEM_EXAMPLE,
         content_type=PROBLEM_JSON,

@@ -15,6 +15,7 @@ from flask_smorest import Blueprint
 
 from trace_service.credit import queries
 from trace_service.credit.schemas import (
+    MAX_INDEX,
     AdmissionOut,
     BlackListed,
     ExplanationOut,
@@ -36,6 +37,7 @@ from trace_service.credit.snapshots import get_snapshot, snapshot_content, take_
 from trace_service.db import get_session, utcnow
 from trace_service.errors import Forbidden
 from trace_service.identity.auth import BEARER_DOC, current_party
+from trace_service.interop.openapi import problem_docs
 from trace_service.lifecycle.ingest import IngestContext
 
 blp = Blueprint(
@@ -43,6 +45,7 @@ blp = Blueprint(
     __name__,
     description="Courier credit ratings, explanations, lists and admission (信用评级与公示)",
 )
+problems = problem_docs(blp)
 
 NDJSON = "application/x-ndjson"
 
@@ -51,6 +54,7 @@ NDJSON = "application/x-ndjson"
 class Ratings(MethodView):
     @blp.arguments(RatingQuery, location="query")
     @blp.response(200, RatingsOut)
+    @problems(404)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """The latest snapshot's ratings (公示): grade, posterior mean and 90% interval per
         million, exposure, weighted faults, red and black list standing of every unit."""
@@ -76,6 +80,7 @@ class Snapshots(MethodView):
     @blp.doc(**BEARER_DOC)
     @blp.arguments(SnapshotIn)
     @blp.response(201, SnapshotTakenOut)
+    @problems(403, 422)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Take a snapshot now, as of `as_of` (default now, never in the future), log it and the
         black-list nominations it calls for (regulators)."""
@@ -90,25 +95,27 @@ class Snapshots(MethodView):
         return {**header, "nominations": taken.nominations}
 
 
-@blp.route("/ratings/snapshots/<int:index>")
+@blp.route(f"/ratings/snapshots/<int(max={MAX_INDEX}):index>")
 class SnapshotView(MethodView):
     @blp.response(200, SnapshotOut)
+    @problems(404)
     def get(self, index: int) -> dict[str, Any]:
         """A snapshot's header and every unit's grade."""
         return queries.snapshot_grades(get_session(), index)
 
 
-@blp.route("/ratings/snapshots/<int:index>/content")
+@blp.route(f"/ratings/snapshots/<int(max={MAX_INDEX}):index>/content")
 class SnapshotContentView(MethodView):
     @blp.doc(
         responses={
             "200": {
                 "description": "header line and one line per unit, RFC 8785 JSON, '\\n'-joined; "
                 "its SHA-256 is the snapshot's content_hash",
-                "content": {NDJSON: {}},
+                "content": {NDJSON: {"schema": {"type": "string"}}},
             }
         }
     )
+    @problems(404)
     def get(self, index: int) -> Response:
         """The snapshot's canonical content, to hash and compare with the logged content_hash."""
         content = snapshot_content(get_session(), index)
@@ -120,6 +127,7 @@ class SnapshotContentView(MethodView):
 @blp.route("/ratings/units/<party_id>")
 class UnitRatingView(MethodView):
     @blp.response(200, UnitRatingOut)
+    @problems(404)
     def get(self, party_id: str) -> dict[str, Any]:
         """A unit's latest rating and its grade history across snapshots."""
         return queries.unit_rating(get_session(), party_id)
@@ -129,6 +137,7 @@ class UnitRatingView(MethodView):
 class ExplanationView(MethodView):
     @blp.arguments(ExplanationQuery, location="query")
     @blp.response(200, ExplanationOut)
+    @problems(404)
     def get(self, query: dict[str, Any], party_id: str) -> dict[str, Any]:
         """Every complaint that weighs in the unit's rating and by how much; the contributions
         sum exactly to the published weighted faults."""
@@ -138,6 +147,7 @@ class ExplanationView(MethodView):
 @blp.route("/lists/red")
 class RedList(MethodView):
     @blp.response(200, RedListOut)
+    @problems(404)
     def get(self) -> dict[str, Any]:
         """The red list (红名单) of the latest snapshot."""
         return queries.red_list(get_session())
@@ -155,6 +165,7 @@ class BlackList(MethodView):
 class Nominations(MethodView):
     @blp.doc(**BEARER_DOC)
     @blp.response(200, Nomination(many=True))
+    @problems(403)
     def get(self) -> list[dict[str, Any]]:
         """Black-list nominations awaiting a decision, with reasons and snapshot (regulators)."""
         return queries.pending_nominations(get_session(), current_party())
@@ -163,6 +174,7 @@ class Nominations(MethodView):
 @blp.route("/admission/<party_id>")
 class Admission(MethodView):
     @blp.response(200, AdmissionOut)
+    @problems(404, 422)
     def get(self, party_id: str) -> dict[str, Any]:
         """Platform admission check (准入核验) of a courier company, outlet or staff member."""
         return queries.admission(get_session(), party_id)
@@ -172,6 +184,7 @@ class Admission(MethodView):
 class PartyCredit(MethodView):
     @blp.doc(**BEARER_DOC)
     @blp.response(200, PartyCreditOut)
+    @problems(403, 404)
     def get(self, party_id: str) -> dict[str, Any]:
         """A party's credit records and what it may do next, with deadlines (the party, its
         courier company, or a regulator)."""

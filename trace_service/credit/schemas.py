@@ -11,8 +11,12 @@ from datetime import UTC
 from marshmallow import Schema, fields, validate
 
 from trace_service.credit.parameters import Grade, Role
+from trace_service.interop.openapi import API_TIME
 
 _DECIMAL = {"description": "decimal string"}
+# Log indices are 64-bit signed integers in storage; pages stay far inside that with any size.
+MAX_INDEX = 2**63 - 1
+MAX_PAGE = 10**9
 _INTERVAL = {"description": "equal-tailed 90% credible interval [lo, hi] per million"}
 
 
@@ -26,13 +30,13 @@ class RatingQuery(Schema):
 
 
 class PageQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
 class ExplanationQuery(Schema):
     snapshot = fields.Integer(
-        validate=validate.Range(min=0),
+        validate=validate.Range(min=0, max=MAX_INDEX),
         metadata={"description": "the snapshot's log index (default: the latest)"},
     )
 
@@ -42,6 +46,7 @@ class SnapshotIn(Schema):
         format="iso",
         default_timezone=UTC,
         load_default=None,
+        validate=API_TIME,
         metadata={"description": "RFC 3339; default now; not in the future"},
     )
 

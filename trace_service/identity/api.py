@@ -22,9 +22,11 @@ from trace_service.identity.schemas import (
     RevokeIn,
     StatusIn,
 )
+from trace_service.interop.openapi import problem_docs
 from trace_service.ledger.envelope import b64, decode_b64
 
 blp = Blueprint("identity", __name__, description="Parties, keys and credentials (实名)")
+problems = problem_docs(blp)
 
 
 def key_out(key: PartyKey) -> dict[str, Any]:
@@ -43,6 +45,7 @@ class Parties(MethodView):
     @blp.doc(**BEARER_DOC)
     @blp.arguments(PartyIn)
     @blp.response(201, RegisteredParty)
+    @problems(403, 409, 422)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Register a party (registrars: regulators and platform operators)."""
         session = get_session()
@@ -57,6 +60,7 @@ class Parties(MethodView):
 @blp.route("/parties/<party_id>")
 class PartyView(MethodView):
     @blp.response(200, PartyOut)
+    @problems(404)
     def get(self, party_id: str) -> Party:
         """A party's public registration record."""
         return service.get_party(get_session(), party_id)
@@ -67,6 +71,7 @@ class PartyStatusView(MethodView):
     @blp.doc(**BEARER_DOC)
     @blp.arguments(StatusIn)
     @blp.response(200, PartyOut)
+    @problems(403, 404, 422)
     def put(self, data: dict[str, Any], party_id: str) -> Party:
         """Suspend or reactivate a party (regulators)."""
         session = get_session()
@@ -78,6 +83,7 @@ class PartyStatusView(MethodView):
 @blp.route("/parties/<party_id>/keys")
 class PartyKeys(MethodView):
     @blp.response(200, KeyOut(many=True))
+    @problems(404)
     def get(self, party_id: str) -> list[dict[str, Any]]:
         """A party's signing keys, revoked ones included (keys are public)."""
         session = get_session()
@@ -90,6 +96,7 @@ class PartyKeys(MethodView):
     @blp.doc(**BEARER_DOC)
     @blp.arguments(KeyIn)
     @blp.response(201, KeyOut)
+    @problems(403, 404, 409, 422)
     def post(self, data: dict[str, Any], party_id: str) -> dict[str, Any]:
         """Enrol an Ed25519 key (the party itself, its courier company, or a regulator)."""
         session = get_session()
@@ -105,6 +112,7 @@ class RevokeKey(MethodView):
     @blp.doc(**BEARER_DOC)
     @blp.arguments(RevokeIn)
     @blp.response(200, KeyOut)
+    @problems(403, 404, 422)
     def post(self, data: dict[str, Any], keyid: str) -> dict[str, Any]:
         """Revoke a key: what it signed before stays valid, what it signs after is refused."""
         session = get_session()
@@ -118,6 +126,7 @@ class RevokeKey(MethodView):
 class Credentials(MethodView):
     @blp.doc(**BEARER_DOC)
     @blp.response(201, CredentialOut)
+    @problems(403, 404)
     def post(self, party_id: str) -> dict[str, str]:
         """Issue a new bearer credential (the party itself, the registrar that registered it,
         or a regulator)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from trace_service.identity.models import PartyKind
+from trace_service.interop.openapi import API_TIME
 
 KINDS = [k.value for k in PartyKind]
 
@@ -46,7 +47,7 @@ class KeyIn(Schema):
     public_key = fields.String(
         required=True, metadata={"description": "base64 raw 32-byte Ed25519 public key"}
     )
-    valid_from = fields.AwareDateTime(load_default=None, default_timezone=None)
+    valid_from = fields.AwareDateTime(load_default=None, default_timezone=None, validate=API_TIME)
 
 
 class KeyOut(Schema):
@@ -59,7 +60,9 @@ class KeyOut(Schema):
 
 
 class RevokeIn(Schema):
-    at = fields.AwareDateTime(load_default=None, metadata={"description": "default: now"})
+    at = fields.AwareDateTime(
+        load_default=None, validate=API_TIME, metadata={"description": "default: now"}
+    )
 
 
 class StatusIn(Schema):

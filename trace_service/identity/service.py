@@ -154,12 +154,17 @@ def set_status(session: Session, actor: Party, party_id: str, status: str) -> Pa
     if status not in {s.value for s in PartyStatus}:
         raise InvalidParty(f"unknown status {status!r}")
     party = get_party(session, party_id)
+    if party.kind == PartyKind.SERVICE.value:
+        raise Forbidden("the service's own party is not suspended through the API")
     party.status = status
     return party
 
 
 def _may_manage_keys(actor: Party, party: Party) -> bool:
-    # Courier companies enrol their staff's and outlets' keys; regulators may act for anyone.
+    # Courier companies enrol their staff's and outlets' keys; regulators may act for anyone but
+    # the service itself, whose records key is its operator's (service_signer), never the API's.
+    if party.kind == PartyKind.SERVICE.value:
+        return False
     return (
         actor.id == party.id
         or actor.kind == PartyKind.REGULATOR.value

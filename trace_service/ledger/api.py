@@ -10,11 +10,14 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from trace_service.db import get_session, utcnow
+from trace_service.interop.openapi import problem_docs
 from trace_service.ledger import log
 from trace_service.ledger.envelope import b64
 from trace_service.ledger.log_key import current_log_key
+from trace_service.lifecycle.schemas import LoggedEnvelope
 
 blp = Blueprint("log", __name__, description="Transparency log (RFC 9162, C2SP checkpoints)")
+problems = problem_docs(blp)
 
 _SIZE = validate.Range(min=0, max=2**63 - 1)
 
@@ -42,13 +45,32 @@ class ConsistencyProof(Schema):
     hashes = fields.List(fields.String(), required=True, metadata={"description": "base64"})
 
 
+class VerifierKeyOut(Schema):
+    name = fields.String(required=True, metadata={"description": "signed-note key name"})
+    key_id = fields.String(required=True, metadata={"description": "hex signed-note key ID"})
+    vkey = fields.String(required=True, metadata={"description": "C2SP verifier key"})
+    first_size = fields.Integer(required=True, metadata={"description": "first tree size signed"})
+    last_size = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "last tree size signed; null for the current key"},
+    )
+    current = fields.Boolean(required=True)
+    retired_at = fields.String(allow_none=True, metadata={"description": "RFC 3339, if retired"})
+
+
+def _text_doc(description: str) -> dict[str, Any]:
+    content = {"text/plain": {"schema": {"type": "string"}}}
+    return {"responses": {"200": {"description": description, "content": content}}}
+
+
 def _text(body: str | bytes, mimetype: str) -> Response:
     return Response(body, mimetype=mimetype, headers={"Cache-Control": "no-cache"})
 
 
 @blp.route("/checkpoint")
 class LatestCheckpoint(MethodView):
-    @blp.doc(responses={"200": {"description": "C2SP signed note", "content": {"text/plain": {}}}})
+    @blp.doc(**_text_doc("C2SP signed note: origin, tree size, base64 root, signature lines"))
     def get(self) -> Response:
         """The latest signed checkpoint (C2SP tlog-checkpoint in a signed note)."""
         note = log.latest_note(get_session(), current_log_key(), utcnow())
@@ -57,7 +79,7 @@ class LatestCheckpoint(MethodView):
 
 @blp.route("/log/key")
 class LogVerifierKey(MethodView):
-    @blp.doc(responses={"200": {"description": "C2SP vkey", "content": {"text/plain": {}}}})
+    @blp.doc(**_text_doc("C2SP vkey: <name>+<hex key id>+<base64(0x01‖public key)>"))
     def get(self) -> Response:
         """The log's verifier key: `<name>+<hex key id>+<base64(0x01‖public key)>`."""
         response = _text(current_log_key().vkey + "\n", "text/plain; charset=utf-8")
@@ -65,13 +87,19 @@ class LogVerifierKey(MethodView):
         return response
 
 
-@blp.route("/log/entries/<int:index>")
+@blp.route("/log/keys")
+class LogVerifierKeys(MethodView):
+    @blp.response(200, VerifierKeyOut(many=True))
+    def get(self) -> list[dict[str, Any]]:
+        """Every key that signed this log's checkpoints, oldest first, with the tree sizes it
+        signed; after a rotation the retired key's last checkpoint is co-signed by its successor."""
+        return current_log_key().verifier_keys()
+
+
+@blp.route(f"/log/entries/<int(max={2**63 - 1}):index>")
 class LogEntryBytes(MethodView):
-    @blp.doc(
-        responses={
-            "200": {"description": "canonical envelope", "content": {"application/json": {}}}
-        }
-    )
+    @blp.response(200, LoggedEnvelope, description="the canonical envelope, byte for byte")
+    @problems(404)
     def get(self, index: int) -> Response:
         """The exact bytes whose leaf hash sits at `index` (a canonical JSON envelope)."""
         body = log.entry_body(get_session(), index)
@@ -84,6 +112,7 @@ class LogEntryBytes(MethodView):
 class Inclusion(MethodView):
     @blp.arguments(InclusionQuery, location="query", as_kwargs=True)
     @blp.response(200, InclusionProof)
+    @problems(404)
     def get(self, index: int, size: int) -> dict[str, Any]:
         """The RFC 9162 inclusion proof of entry `index` in the tree of `size` entries."""
         session = get_session()

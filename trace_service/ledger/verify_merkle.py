@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from trace_service.ledger import merkle
 from trace_service.ledger.checkpoint import InvalidCheckpoint, parse_checkpoint, verify_checkpoint
+from trace_service.ledger.log_key import key_schedule
 from trace_service.ledger.models import Checkpoint, LogNode
 
 AddProblem = Callable[[str, str, str], None]
@@ -137,10 +138,12 @@ class MerkleCheck:
     ) -> None:
         diverged: list[list[int]] = []  # runs of consecutive root mismatches: [first, n, last]
         run_open = False
+        # After a key rotation, a retired key answers for exactly the sizes it signed.
+        signer = key_schedule(vkey)
         for cp in self.checkpoints:
             row = f"checkpoints size={cp.size}"
             try:
-                signed = verify_checkpoint(cp.note, vkey)
+                signed = verify_checkpoint(cp.note, signer(cp.size))
                 verified = True
             except InvalidCheckpoint as exc:
                 self.add(row, "bad_checkpoint_signature", exc.detail)

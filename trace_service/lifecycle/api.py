@@ -15,6 +15,7 @@ from trace_service.codes.digital_link import SubjectRef, parse_route_subject
 from trace_service.db import get_session, utcnow
 from trace_service.errors import BadRequest, DomainError, Forbidden, NotFound
 from trace_service.identity.auth import BEARER_DOC, current_party
+from trace_service.interop.openapi import problem_docs
 from trace_service.ledger.envelope import b64
 from trace_service.ledger.models import LogEntry
 from trace_service.lifecycle import personal_data, products, resolve
@@ -27,6 +28,7 @@ from trace_service.lifecycle.schemas import (
     BatchResponse,
     BatchSubmission,
     EnvelopeSubmission,
+    LoggedEnvelope,
     ProductIn,
     ProductOut,
     ReceiptSchema,
@@ -34,9 +36,11 @@ from trace_service.lifecycle.schemas import (
     RecipientQuery,
     TimelineOut,
 )
+from trace_service.ops.metrics import count_ingest
 from trace_service.tracing.operations import trace_pending
 
 blp = Blueprint("lifecycle", __name__, description="Signed lifecycle events and item resolution")
+problems = problem_docs(blp)
 
 log = logging.getLogger(__name__)
 
@@ -132,12 +136,14 @@ class Events(MethodView):
         201, ReceiptSchema, description="accepted; 200 with the same receipt on resubmission"
     )
     @blp.alt_response(200, schema=ReceiptSchema, description="already accepted (idempotent)")
+    @problems(403, 409, 415)
     def post(self) -> Response:
         """Submit one signed event; the receipt carries its log index and inclusion proof."""
         body = read_json_body()
         # Concurrent requests of this worker are ingested together (one lock, one checkpoint).
         group: GroupCommit = current_app.extensions.setdefault("trace_group_commit", GroupCommit())
         outcome = group.submit(get_session(), body, _context(), utcnow)
+        count_ingest([outcome])
         if isinstance(outcome, DomainError):
             raise outcome
         complained = _complaint_time(body)
@@ -150,6 +156,7 @@ class Events(MethodView):
 class EventBatch(MethodView):
     @blp.doc(requestBody={"content": {"application/json": {"schema": BatchSubmission}}})
     @blp.response(200, BatchResponse)
+    @problems(415)
     def post(self) -> Response:
         """Submit many signed events. Each is accepted or refused on its own (not atomic):
         every result carries its own receipt or problem, in submission order, and a later event
@@ -162,6 +169,7 @@ class EventBatch(MethodView):
         if len(events) > limit:
             raise BatchTooLarge(f"at most {limit} events per batch, got {len(events)}", limit=limit)
         outcomes = ingest(get_session(), events, _context(), utcnow())
+        count_ingest(outcomes, batch=True)
         results: list[dict[str, Any]] = []
         for outcome in outcomes:
             if isinstance(outcome, DomainError):
@@ -186,11 +194,13 @@ class EventBatch(MethodView):
 
 @blp.route("/events/<string:event_hash>")
 class EventView(MethodView):
-    @blp.doc(
-        responses={
-            "200": {"description": "the canonical envelope", "content": {"application/json": {}}}
-        }
+    @blp.response(
+        200,
+        LoggedEnvelope,
+        description="the canonical envelope, byte for byte",
+        headers={"Log-Index": {"description": "its log index", "schema": {"type": "integer"}}},
     )
+    @problems(404)
     def get(self, event_hash: str) -> Response:
         """An accepted event's canonical envelope, with its log index in `Log-Index`."""
         entry = get_session().scalar(select(LogEntry).where(LogEntry.hash == event_hash))
@@ -206,6 +216,7 @@ class Products(MethodView):
     @blp.doc(**BEARER_DOC)
     @blp.arguments(ProductIn)
     @blp.response(201, ProductOut)
+    @problems(403, 409, 422)
     def post(self, data: dict[str, Any]) -> Any:
         """Register a product (GTIN) to the calling merchant."""
         session = get_session()
@@ -217,9 +228,19 @@ class Products(MethodView):
 @blp.route("/products/<gtin>")
 class ProductView(MethodView):
     @blp.response(200, ProductOut)
+    @problems(404, 422)
     def get(self, gtin: str) -> Any:
         """A registered product."""
         return products.get_product(get_session(), gtin)
+
+
+# A browser (Accept: text/html) gets the consumer verification page instead of the JSON.
+_PAGE: dict[str, Any] = {
+    "schema": {"type": "string"},
+    "content_type": "text/html",
+    "description": "JSON: the public timeline; HTML (Accept: text/html): the consumer page",
+    "success": True,
+}
 
 
 def _wants_html() -> bool:
@@ -238,6 +259,8 @@ def _resolve(ref: SubjectRef) -> Any:
 @blp.route("/01/<gtin>/21/<path:serial>")
 class ItemResolver(MethodView):
     @blp.response(200, TimelineOut)
+    @blp.alt_response(200, **_PAGE)
+    @problems(404, 422)
     def get(self, gtin: str, serial: str) -> Any:
         """GS1 Digital Link of a serialised item: the consumer page, or with
         `Accept: application/json` the product, merchant and verified public timeline."""
@@ -247,6 +270,8 @@ class ItemResolver(MethodView):
 @blp.route("/01/<gtin>/10/<path:lot>")
 class LotResolver(MethodView):
     @blp.response(200, TimelineOut)
+    @blp.alt_response(200, **_PAGE)
+    @problems(404, 422)
     def get(self, gtin: str, lot: str) -> Any:
         """GS1 Digital Link of a lot, as for a serialised item."""
         return _resolve(parse_route_subject(f"01/{gtin}/10/{lot}"))
@@ -257,6 +282,7 @@ class Recipient(MethodView):
     @blp.doc(**BEARER_DOC)
     @blp.arguments(RecipientQuery, location="query")
     @blp.response(200, RecipientOut)
+    @problems(403, 404)
     def get(self, query: dict[str, Any], parcel: str) -> dict[str, Any]:
         """The recipient's personal data: the current custodian while it holds the parcel, and
         regulators. Every read is logged."""
@@ -277,6 +303,7 @@ class Recipient(MethodView):
 class RecipientReads(MethodView):
     @blp.doc(**BEARER_DOC)
     @blp.response(200, AccessRecord(many=True))
+    @problems(403, 404)
     def get(self, parcel: str) -> Any:
         """Who read a parcel's personal data, when and why (regulators)."""
         if current_party().kind != "regulator":

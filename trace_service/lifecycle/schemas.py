@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
+
+from trace_service.interop.openapi import ProblemSchema
 
 
 class SignatureSchema(Schema):
     keyid = fields.String(required=True, metadata={"description": "16 hex digits"})
     sig = fields.String(required=True, metadata={"description": "base64 Ed25519 signature"})
+
+
+class LoggedEnvelope(Schema):
+    """An accepted event as logged: the canonical envelope (RFC 8785), signatures by key id."""
+
+    payload = fields.Dict(
+        required=True,
+        metadata={"description": "the signed payload; schemas/events/<type>.schema.json"},
+    )
+    signatures = fields.List(fields.Nested(SignatureSchema), required=True)
 
 
 class RecipientSchema(Schema):
@@ -51,18 +65,10 @@ class ReceiptSchema(Schema):
     duplicate = fields.Boolean(required=True)
 
 
-class ProblemSchema(Schema):
-    type = fields.String(required=True)
-    title = fields.String(required=True)
-    status = fields.Integer(required=True)
-    detail = fields.String(required=True)
-    code = fields.String(required=True)
-
-
 class BatchResult(Schema):
     status = fields.Integer(required=True)
     receipt = fields.Nested(ReceiptSchema)
-    problem = fields.Dict()
+    problem = fields.Nested(ProblemSchema, metadata={"description": "when refused"})
 
 
 class BatchResponse(Schema):
@@ -91,7 +97,7 @@ class ProductOut(Schema):
     name = fields.String(required=True)
     origin = fields.String(required=True)
     producer = fields.String(required=True)
-    licences = fields.List(fields.Dict())
+    licences = fields.List(fields.Nested(LicenceSchema))
     registered_at = fields.DateTime(required=True)
 
 
@@ -113,11 +119,66 @@ class AccessRecord(Schema):
     purpose = fields.String(required=True)
 
 
+class PublicProduct(Schema):
+    gtin = fields.String(required=True)
+    name = fields.String(required=True)
+    origin = fields.String(required=True)
+    producer = fields.String(required=True)
+    licences = fields.List(fields.Nested(LicenceSchema), required=True)
+
+
+class PublicParty(Schema):
+    id = fields.String(required=True)
+    kind = fields.String(required=True)
+    name = fields.String(required=True)
+    uscc = fields.String(allow_none=True, metadata={"description": "统一社会信用代码"})
+    company_id = fields.String(allow_none=True)
+    city = fields.String(allow_none=True)
+    status = fields.String(required=True)
+
+
+class EventSigner(Schema):
+    keyid = fields.String(required=True)
+    role = fields.String(
+        required=True, metadata={"description": "the party's kind, buyer (a buyer key) or unknown"}
+    )
+    party_id = fields.String(metadata={"description": "absent for buyer keys (pseudonymous)"})
+    name = fields.String(allow_none=True)
+    company_id = fields.String(allow_none=True)
+
+
+class TimelineEvent(Schema):
+    index = fields.Integer(required=True, metadata={"description": "log index"})
+    hash = fields.String(required=True)
+    leaf_hash = fields.String(required=True, metadata={"description": "hex SHA-256(0x00‖entry)"})
+    type = fields.String(required=True)
+    subject = fields.String(required=True)
+    time = fields.String(allow_none=True, metadata={"description": "signed time (RFC 3339)"})
+    integrated_at = fields.String(required=True, metadata={"description": "logged at"})
+    signers = fields.List(fields.Nested(EventSigner), required=True)
+    hash_valid = fields.Boolean(required=True)
+    signature_valid = fields.Boolean(required=True)
+    chain_valid = fields.Boolean(required=True)
+    problem = fields.String(allow_none=True, metadata={"description": "why it does not verify"})
+    payload = fields.Dict(
+        required=True, metadata={"description": "the signed payload (no personal data)"}
+    )
+
+
+class AsBuilt(fields.Nested):
+    """A nested schema for the document, serialised as the value already is: the resolver
+    builds exactly that shape, and a consumer's scan should not pay for dumping it again."""
+
+    # marshmallow's Field and Nested name the first parameter differently; either is the value.
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        return value
+
+
 class TimelineOut(Schema):
     subject = fields.String(required=True)
-    uri = fields.String(required=True)
-    product = fields.Dict(required=True)
-    merchant = fields.Dict(allow_none=True)
-    parcels = fields.List(fields.String())
-    events = fields.List(fields.Dict())
+    uri = fields.String(required=True, metadata={"description": "GS1 Digital Link URI"})
+    product = AsBuilt(PublicProduct, required=True)
+    merchant = AsBuilt(PublicParty, allow_none=True)
+    parcels = fields.List(fields.String(), required=True)
+    events = AsBuilt(TimelineEvent, many=True, required=True)
     verified = fields.Boolean(required=True)

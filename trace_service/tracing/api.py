@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 from trace_service.db import get_session, utcnow
 from trace_service.errors import Forbidden
 from trace_service.identity.auth import BEARER_DOC, current_party
+from trace_service.interop.openapi import problem_docs
 from trace_service.lifecycle.ingest import IngestContext
 from trace_service.tracing import queries
 from trace_service.tracing.operations import trace_pending
@@ -23,6 +24,7 @@ blp = Blueprint(
     __name__,
     description="Complaint cases: attribution, objection, decision, resolution (责任倒查)",
 )
+problems = problem_docs(blp)
 
 # Who may run tracing on demand: regulators and platform operators (it only applies the rules).
 TRACERS = ("regulator", "platform")
@@ -33,6 +35,7 @@ class Cases(MethodView):
     @blp.doc(**BEARER_DOC)
     @blp.arguments(CaseQuery, location="query")
     @blp.response(200, CasePage)
+    @problems(403)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Complaint cases, newest first (regulators: all; an attributed party or its company:
         the cases naming it), with outcome, shares, objection and its review deadline."""
@@ -45,6 +48,7 @@ class Cases(MethodView):
 class Trace(MethodView):
     @blp.doc(**BEARER_DOC)
     @blp.response(200, TraceResult)
+    @problems(403)
     def post(self) -> dict[str, int]:
         """Attribute every complaint not yet traced and re-trace the waiting ones now
         (regulators and platform operators); returns how many records were logged."""
@@ -59,6 +63,7 @@ class Trace(MethodView):
 class CaseView(MethodView):
     @blp.doc(**BEARER_DOC)
     @blp.response(200, CaseDetail)
+    @problems(403, 404)
     def get(self, complaint: str) -> dict[str, Any]:
         """One case: the complaint, every record with its rule and evidence, the deadlines and,
         for regulators, the parcel's personal-data access log."""

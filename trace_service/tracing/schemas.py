@@ -22,7 +22,7 @@ class CaseQuery(Schema):
         validate=validate.Length(min=1, max=32),
         metadata={"description": "cases currently attributed to this party, outlet or company"},
     )
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**9))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
