@@ -97,7 +97,7 @@ def test_before_the_first_snapshot_ratings_are_a_no_snapshot_problem(
 def test_the_method_and_the_rules_are_published_with_their_versions(client: FlaskClient) -> None:
     body = get_json(client, "/ratings/method")
 
-    assert body["method_version"] == body["parameters"]["version"] == "2026.1"
+    assert body["method_version"] == body["parameters"]["version"] == "2026.2"
     assert body["parameters"]["severity"]["privacy_leak"] == 10
     assert body["parameters"]["time_weights"] == [[6, 3], [12, 2], [24, 1]]
     assert body["parameters"]["repair_min_days_serious"] == 365
@@ -131,7 +131,7 @@ def test_a_rating_is_explained_complaint_by_complaint_and_its_content_hashes_as_
     assert response.status_code == 201, response.get_json()
     header = response.get_json()
     assert header["nominations"] == 1  # the last-mile staff's serious fault
-    assert (header["method_version"], header["rules_version"]) == ("2026.1", "2026.2")
+    assert (header["method_version"], header["rules_version"]) == ("2026.2", "2026.2")
 
     # Anyone can fetch the content and check its hash against the logged record.
     content = client.get(f"/ratings/snapshots/{header['index']}/content")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 import pytest
@@ -90,3 +91,19 @@ def test_a_clearly_bad_unit_stays_graded_though_its_interval_is_wide() -> None:
     assert interval[1] - interval[0] > 4 * PRIOR.mean()
     assert data_sufficient(Fraction(20_000), interval, posterior, PRIOR, P)
     assert assign_grade(posterior, THRESHOLDS, P)[0] is Grade.D
+
+
+def test_a_clearly_worse_unit_is_graded_below_the_minimum_exposure_and_a_lucky_one_is_not() -> None:
+    # Prior mean 100 per million (90th percentile ≈ 167). 1,000 parcels with 10 faults: posterior
+    # Gamma(14, 41000), mean ≈ 341/M, P(λ > 167/M) >= 0.8: clearly worse, graded D though small.
+    bad = PRIOR.updated(Fraction(10), Fraction(1_000))
+    grade, evidence = assign_grade(bad, THRESHOLDS, P)
+    assert (grade, evidence.worse >= 0.8) == (Grade.D, True)
+    interval = credible_interval(bad, P)
+    assert data_sufficient(Fraction(1_000), interval, bad, PRIOR, P, clearly_worse=True)
+    # The same unit without the waiver (method parameter off) is insufficient.
+    strict = replace(P, clear_d_below_min_exposure=False)
+    assert not data_sufficient(Fraction(1_000), interval, bad, PRIOR, strict, clearly_worse=True)
+    # A small unit with no faults is never clearly better enough to skip the minimum.
+    lucky = PRIOR.updated(Fraction(0), Fraction(1_000))
+    assert not data_sufficient(Fraction(1_000), credible_interval(lucky, P), lucky, PRIOR, P)

@@ -53,14 +53,20 @@ def data_sufficient(
     posterior: ScaledGamma,
     prior: ScaledGamma,
     params: MethodParameters,
+    clearly_worse: bool = False,
 ) -> bool:
     """Whether a unit has enough data to be graded rather than published as insufficient_data.
 
     Sufficient means both: exposure of at least ``min_exposure_parcels``, and an interval no wider
     than ``max_relative_interval_width`` × max(peer mean, own posterior mean). The max keeps a
     clearly bad unit graded: its interval is wide in absolute terms only because its rate is high.
+    A unit `clearly_worse` than its peers (a D by posterior probability) is graded below the
+    minimum exposure when ``clear_d_below_min_exposure``: the posterior already discounts its
+    few parcels, and a regulator must see a courier with 1,000 parcels and 4× its peers' faults.
+    Honours (A) still need the volume, so a lucky small unit cannot top the table.
     """
-    if exposure < params.min_exposure_parcels:
+    waived = clearly_worse and params.clear_d_below_min_exposure
+    if exposure < params.min_exposure_parcels and not waived:
         return False
     reference = max(prior.mean(), posterior.mean())
     width = interval[1] - interval[0]

@@ -212,7 +212,8 @@ def _rate_group(
         posterior = prior.updated(tally.exact, exposed)
         interval = credible_interval(posterior, params)
         grade, evidence = assign_grade(posterior, thresholds, params)
-        if not data_sufficient(exposed, interval, posterior, prior, params):
+        clearly_worse = grade is Grade.D
+        if not data_sufficient(exposed, interval, posterior, prior, params, clearly_worse):
             grade = Grade.INSUFFICIENT_DATA
         raw = None if exposed == 0 else round_fraction(tally.exact / exposed * million, rate_places)
         ratings.append(

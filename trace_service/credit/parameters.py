@@ -15,7 +15,8 @@ from typing import Any
 
 from trace_service.lifecycle.payloads import COMPLAINT_CATEGORIES
 
-METHOD_VERSION = "2026.1"
+# 2026.2: a unit clearly worse than its peers (grade D) is graded below the minimum exposure.
+METHOD_VERSION = "2026.2"
 
 
 class Role(StrEnum):
@@ -126,6 +127,9 @@ class MethodParameters:
     # interval no wider than this multiple of max(peer mean, own posterior mean).
     min_exposure_parcels: Fraction = Fraction(2_000)
     max_relative_interval_width: Fraction = Fraction(1)
+    # ...except that a unit whose posterior puts it clearly among the worst (grade D) is graded
+    # whatever its exposure, as long as its interval is narrow enough.
+    clear_d_below_min_exposure: bool = True
     # Grades (the rule lives in grades.assign_grade): peer percentiles of the fitted prior and the
     # posterior probability needed to be called clearly better or clearly worse than them.
     better_percentile: Fraction = Fraction(1, 4)

@@ -31,9 +31,13 @@ from trace_service.credit.snapshots import compute_snapshot
 from trace_service.ledger import log
 from trace_service.tracing.models import Case, CaseRecord, CaseShare
 
-# Undecided findings that a fabricated in-person delivery leaves behind (the courier's word
-# against the buyer's): how often a unit collects them is the trace of fabrication.
-DISPUTED_DELIVERY_RULES = ("signoff.in_person_disputed", "lost.delivered_full_weight")
+# Findings a fabricated in-person delivery leaves behind (a delivery the buyer never signed for
+# and says never came): how often a unit collects them is the trace of fabrication.
+DISPUTED_DELIVERY_RULES = (
+    "lost.delivery_unconfirmed",
+    "signoff.in_person_disputed",
+    "lost.delivered_full_weight",
+)
 PREDICTION_MONTHS = 6
 
 
@@ -190,21 +194,24 @@ def attribution_accuracy(truth: Truth, findings: dict[str, Finding]) -> dict[str
     }
 
 
-def true_rate(unit: dict[str, Any], truth: Truth) -> float:
-    """A unit's true severity-weighted rate of complained faults per million handled."""
+def expected_weighted_faults(unit: dict[str, Any], truth: Truth) -> float:
+    """A unit's expected severity-weighted count of complained faults over the run (for an
+    outlet or a company, summed over its staff)."""
     severity = DEFAULT_PARAMETERS.severity
     chance = truth.header.get("complaint_probability", {})
     return sum(
-        float(rate) * severity.get(category, 1) * float(chance.get(category, 1.0))
-        for category, rate in unit.get("rates_per_million", {}).items()
+        float(expected) * severity.get(category, 1) * float(chance.get(category, 1.0))
+        for category, expected in unit.get("expected_faults", {}).items()
         if category in severity
     )
 
 
 def rank_agreement(truth: Truth, ratings: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Spearman between published posterior rates and true rates, per role, over the units with
-    sufficient data; the true rate is put on the rating's exposure scale (per parcel-equivalent)."""
+    sufficient data; the true rate is the expected weighted count of complained faults over the
+    unit's rated exposure (parcel-equivalents), i.e. on the published scale."""
     result: dict[str, Any] = {}
+    pooled: list[tuple[float, float]] = []
     for role in ("staff", "outlet", "company"):
         pairs = []
         for unit_id, unit in truth.units.items():
@@ -212,16 +219,21 @@ def rank_agreement(truth: Truth, ratings: dict[str, dict[str, Any]]) -> dict[str
             if unit["role"] != role or rating is None or rating["grade"] == "insufficient_data":
                 continue
             exposure = float(rating["exposure"])
-            handled = float(unit.get("handled") or 0)
-            if exposure <= 0 or handled <= 0:
+            if exposure <= 0:
                 continue
             published = float(rating["posterior_mean_per_million"])
-            pairs.append((published, true_rate(unit, truth) * handled / exposure))
-        result[role] = {
-            "units_with_sufficient_data": len(pairs),
-            "spearman": spearman([p for p, _ in pairs], [t for _, t in pairs]),
-        }
+            pairs.append((published, expected_weighted_faults(unit, truth) / exposure))
+        result[role] = _agreement(pairs)
+        pooled += pairs
+    result["all"] = _agreement(pooled)
     return result
+
+
+def _agreement(pairs: list[tuple[float, float]]) -> dict[str, Any]:
+    return {
+        "units_with_sufficient_data": len(pairs),
+        "spearman": spearman([p for p, _ in pairs], [t for _, t in pairs]),
+    }
 
 
 def malicious_effect(
@@ -353,7 +365,11 @@ def prediction(session: Session, end: datetime) -> dict[str, Any]:
             realized[str(unit)] += weight
     by_grade: dict[str, list[float]] = defaultdict(list)
     pairs = []
-    for unit, rating in _ratings(session, snapshot).items():
+    # The grades as the current method gives them at that cut (a snapshot logged under an
+    # earlier method version would measure that version instead).
+    then = compute_snapshot(session, Cut(as_of, snapshot.tree_size))
+    graded = {r.unit_id: r.as_dict() for r in then.ratings}
+    for unit, rating in graded.items():
         exposure = exposures.get(unit)
         if rating["grade"] == "insufficient_data" or exposure is None:
             continue
