@@ -97,6 +97,14 @@ def test_registrar_registers_a_merchant(client, registrar):
     assert response.get_json()["merchant_id"] == party["id"]
 
 
+def test_a_client_cannot_choose_a_party_id(client, registrar):
+    problem = refused_registration(
+        client, registrar, 422, "validation_failed", kind="merchant", name="自选编号商店",
+        uscc=next_uscc(), city="杭州", party_id="mer-0123456789",
+    )  # fmt: skip
+    assert "party_id" in problem["errors"]["json"]
+
+
 def test_registered_staff_belongs_to_its_company(client, registrar):
     company = register(client, registrar, kind="courier_company", name="顺达快递", uscc=next_uscc())
     cid = company["party"]["id"]

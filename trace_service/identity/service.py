@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -81,6 +82,8 @@ class PartySpec:
     company_id: str | None = None
     outlet_id: str | None = None
     city: str | None = None
+    # Chosen by an operator tool that must be reproducible (the simulator); clients never set it.
+    party_id: str | None = None
 
 
 def get_party(session: Session, party_id: str) -> Party:
@@ -115,7 +118,7 @@ def _new_party(session: Session, spec: PartySpec, registrar_id: str | None, now:
         ):
             raise InvalidParty(f"{spec.outlet_id} is not an outlet of {spec.company_id}")
     party = Party(
-        id=f"{_ID_PREFIX[spec.kind]}-{secrets.token_hex(5)}",
+        id=_party_id(session, spec),
         kind=spec.kind,
         name=spec.name,
         uscc=code,
@@ -129,6 +132,19 @@ def _new_party(session: Session, spec: PartySpec, registrar_id: str | None, now:
     session.add(party)
     session.flush()
     return party
+
+
+def _party_id(session: Session, spec: PartySpec) -> str:
+    """A fresh random id for the party's kind, or the one the spec chose (checked: same shape
+    and not yet taken)."""
+    prefix = _ID_PREFIX[spec.kind]
+    if spec.party_id is None:
+        return f"{prefix}-{secrets.token_hex(5)}"
+    if not re.fullmatch(rf"{prefix}-[0-9a-f]{{10}}", spec.party_id):
+        raise InvalidParty(f"{spec.party_id!r} is not a {spec.kind} id ({prefix}-<10 hex>)")
+    if session.get(Party, spec.party_id) is not None:
+        raise Conflict(f"party {spec.party_id} is already registered")
+    return spec.party_id
 
 
 def bootstrap_registrar(session: Session, spec: PartySpec, now: datetime) -> Party:
