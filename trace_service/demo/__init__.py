@@ -1,5 +1,6 @@
 """A demo world: regulator, platform, merchants, couriers with outlets and staff, and parcels
-through their whole life (one reviewed, one complained about, one damaged, one in transit).
+through their whole life (one reviewed, one complained about, one damaged, one in transit);
+the complaints traced and a first rating snapshot published.
 
 Everything goes through the same operations as real clients: parties are registered by a
 registrar, events are signed with the parties' keys and ingested with the normal rules. The
@@ -18,6 +19,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from trace_service.codes.digital_link import digital_link_uri
+from trace_service.credit.snapshots import take_snapshot
 from trace_service.db import new_session
 from trace_service.demo.actors import Demo
 from trace_service.demo.story import populate
@@ -40,6 +42,9 @@ def seed_demo(app: Flask, start: datetime | None = None) -> list[str]:
         clock = (start or datetime.now(UTC) - timedelta(days=20)).replace(microsecond=0)
         demo = Demo(session, ctx, clock)
         items = populate(demo)
+        # As the service does: the complaints are traced, and a rating snapshot is published.
+        moment = demo.tick(hours=1)
+        take_snapshot(session, ctx, moment, moment)
         _write_keys(Path(app.instance_path) / "demo", demo)
         base = app.config["RESOLVER_BASE_URL"]
         return [digital_link_uri(base, item) for item in items]
