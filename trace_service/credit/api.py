@@ -13,7 +13,7 @@ from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from trace_service.credit import queries
+from trace_service.credit import list_queries, party_records, queries
 from trace_service.credit.schemas import (
     MAX_INDEX,
     AdmissionOut,
@@ -150,7 +150,7 @@ class RedList(MethodView):
     @problems(404)
     def get(self) -> dict[str, Any]:
         """The red list (红名单) of the latest snapshot."""
-        return queries.red_list(get_session())
+        return list_queries.red_list(get_session())
 
 
 @blp.route("/lists/black")
@@ -158,7 +158,7 @@ class BlackList(MethodView):
     @blp.response(200, BlackListed(many=True))
     def get(self) -> list[dict[str, Any]]:
         """The confirmed black list (黑名单), with the reasons of each nomination."""
-        return queries.black_list(get_session())
+        return list_queries.black_list(get_session())
 
 
 @blp.route("/lists/nominations")
@@ -168,7 +168,7 @@ class Nominations(MethodView):
     @problems(403)
     def get(self) -> list[dict[str, Any]]:
         """Black-list nominations awaiting a decision, with reasons and snapshot (regulators)."""
-        return queries.pending_nominations(get_session(), current_party())
+        return list_queries.pending_nominations(get_session(), current_party())
 
 
 @blp.route("/admission/<party_id>")
@@ -177,7 +177,7 @@ class Admission(MethodView):
     @problems(404, 422)
     def get(self, party_id: str) -> dict[str, Any]:
         """Platform admission check (准入核验) of a courier company, outlet or staff member."""
-        return queries.admission(get_session(), party_id)
+        return list_queries.admission(get_session(), party_id)
 
 
 @blp.route("/parties/<party_id>/credit")
@@ -188,4 +188,4 @@ class PartyCredit(MethodView):
     def get(self, party_id: str) -> dict[str, Any]:
         """A party's credit records and what it may do next, with deadlines (the party, its
         courier company, or a regulator)."""
-        return queries.party_credit(get_session(), current_party(), party_id, utcnow())
+        return party_records.party_credit(get_session(), current_party(), party_id, utcnow())

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from trace_service.credit import queries
+from trace_service.credit import list_queries, queries
 from trace_service.credit.models import CreditRecord, Snapshot
 from trace_service.credit.snapshots import get_snapshot, latest_snapshot, snapshot_content
 from trace_service.identity.models import Party
@@ -115,7 +115,7 @@ def _decisions(session: Session, log_size: int) -> list[dict[str, Any]]:
 
 
 def _black_list(session: Session) -> list[dict[str, Any]]:
-    listed = queries.black_list(session)
+    listed = list_queries.black_list(session)
     parties = parties_by_id(session, {entry["party"] for entry in listed})
     return [
         {
