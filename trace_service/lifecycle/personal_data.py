@@ -11,6 +11,7 @@ import binascii
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -160,10 +161,17 @@ def access_log(session: Session, parcel: str) -> list[PersonalDataRead]:
     """Every logged read of a parcel's personal data; raises NotFound for an unknown parcel."""
     if session.get(PersonalData, parcel) is None:
         raise NotFound(f"no personal data for {parcel}")
+    return reads_of(session, [parcel])
+
+
+def reads_of(session: Session, parcels: Sequence[str]) -> list[PersonalDataRead]:
+    """Every logged read of these parcels' personal data, in the order they happened."""
+    if not parcels:
+        return []
     return list(
         session.scalars(
             select(PersonalDataRead)
-            .where(PersonalDataRead.parcel == parcel)
+            .where(PersonalDataRead.parcel.in_(parcels))
             .order_by(PersonalDataRead.id)
         )
     )

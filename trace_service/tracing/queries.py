@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 from trace_service.errors import Forbidden, NotFound
 from trace_service.identity.models import Party
 from trace_service.ledger.models import LogEntry
-from trace_service.lifecycle.models import ParcelItem, PersonalDataRead, Subject
+from trace_service.lifecycle.models import ParcelItem, Subject
 from trace_service.lifecycle.payloads import format_time, parse_time
+from trace_service.lifecycle.personal_data import reads_of
 from trace_service.lifecycle.references import subject_kind
 from trace_service.tracing.models import Case, CaseRecord, CaseShare
 from trace_service.tracing.rulebook import DEFAULT_RULES, RuleSet
@@ -389,13 +390,6 @@ def _data_access(session: Session, subject: str) -> list[dict[str, Any]]:
         parcels = [subject]
     else:
         parcels = list(session.scalars(select(ParcelItem.parcel).where(ParcelItem.item == subject)))
-    if not parcels:
-        return []
-    reads = session.scalars(
-        select(PersonalDataRead)
-        .where(PersonalDataRead.parcel.in_(parcels))
-        .order_by(PersonalDataRead.id)
-    )
     return [
         {
             "parcel": read.parcel,
@@ -403,5 +397,5 @@ def _data_access(session: Session, subject: str) -> list[dict[str, Any]]:
             "read_at": format_time(read.read_at),
             "purpose": read.purpose,
         }
-        for read in reads
+        for read in reads_of(session, parcels)
     ]
