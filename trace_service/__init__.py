@@ -68,10 +68,12 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from trace_service.ledger.api import blp as ledger_blp
     from trace_service.lifecycle.api import blp as lifecycle_blp
     from trace_service.tracing.api import blp as tracing_blp
+    from trace_service.web.assets import bp as vendor_bp
     from trace_service.web.routes import bp as web_bp
 
     for blp in (identity_blp, ledger_blp, lifecycle_blp, codes_blp, tracing_blp, credit_blp):
         api.register_blueprint(blp)
     api.register_blueprint(interop_blp)
     app.register_blueprint(web_bp)
+    app.register_blueprint(vendor_bp)
     app.register_blueprint(docs_blueprint())

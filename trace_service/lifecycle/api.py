@@ -6,7 +6,7 @@ import json
 import logging
 from typing import Any, cast
 
-from flask import Response, current_app, render_template, request
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -38,6 +38,7 @@ from trace_service.lifecycle.schemas import (
 )
 from trace_service.ops.metrics import count_ingest
 from trace_service.tracing.operations import trace_pending
+from trace_service.web.routes import page
 
 blp = Blueprint("lifecycle", __name__, description="Signed lifecycle events and item resolution")
 problems = problem_docs(blp)
@@ -252,7 +253,8 @@ def _wants_html() -> bool:
 
 def _resolve(ref: SubjectRef) -> Any:
     if _wants_html():
-        return Response(render_template("item.html", subject=ref.subject), mimetype="text/html")
+        # The consumer verification page: it fetches this same URI as JSON and checks it.
+        return page("consumer.html")
     return resolve.resolve_item(get_session(), ref, current_app.config["RESOLVER_BASE_URL"])
 
 

@@ -1,8 +1,12 @@
-"""Page routes (HTML). The consumer, merchant and regulator pages build on these."""
+"""Page routes (HTML). The pages themselves are static files under `static/`: the browser
+fetches the evidence from the public API and checks it itself, so the server renders nothing
+a consumer would have to take on trust."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, render_template, send_from_directory
 from sqlalchemy import select
 
 from trace_service.codes.digital_link import digital_link_uri
@@ -10,6 +14,18 @@ from trace_service.db import get_session
 from trace_service.lifecycle.models import Subject
 
 bp = Blueprint("web", __name__)
+
+# The pages, by route: the merchant scan console, the courier scan view, the regulator dashboard.
+PAGES = {"merchant": "merchant.html", "courier": "courier.html", "regulator": "regulator.html"}
+
+
+def page(filename: str) -> Response:
+    """A static page, revalidated on every load so a deployed change shows at once."""
+    folder = current_app.static_folder
+    assert folder is not None
+    response = send_from_directory(Path(folder), filename, max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.get("/")
@@ -21,3 +37,21 @@ def index() -> str:
     base = current_app.config["RESOLVER_BASE_URL"]
     links = [(item, digital_link_uri(base, item)) for item in items]
     return render_template("index.html", items=links)
+
+
+@bp.get("/merchant")
+def merchant_console() -> Response:
+    """Merchant scan console: list, sell, dispatch, print labels; events signed in the browser."""
+    return page(PAGES["merchant"])
+
+
+@bp.get("/courier")
+def courier_view() -> Response:
+    """Courier scan view: pickup, hub and delivery handoffs signed with the staff key."""
+    return page(PAGES["courier"])
+
+
+@bp.get("/regulator")
+def regulator_dashboard() -> Response:
+    """Regulator dashboard: ratings, charts, evidence drill-down, lists, objections."""
+    return page(PAGES["regulator"])
