@@ -30,13 +30,15 @@ async function request(method, path, { body, credential, accept = "application/j
   } catch {
     throw new ApiError(0, null);
   }
-  const type = response.headers.get("Content-Type") ?? "";
+  const type = (response.headers.get("Content-Type") ?? "").split(";")[0].trim();
+  // application/json, application/problem+json, application/ld+json — not NDJSON.
+  const isJson = type === "application/json" || type.endsWith("+json");
   if (!response.ok) {
     let problem = null;
-    if (type.includes("json")) problem = await response.json().catch(() => null);
+    if (isJson) problem = await response.json().catch(() => null);
     throw new ApiError(response.status, problem);
   }
-  if (type.includes("json")) return response.json();
+  if (isJson) return response.json();
   if (type.startsWith("text/")) return response.text();
   return new Uint8Array(await response.arrayBuffer());
 }
