@@ -100,7 +100,7 @@ def test_a_phone_camera_lands_on_the_page_and_an_app_gets_json(client, make_part
     page = client.get(f"/{item}", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert page.status_code == 200
     assert page.content_type.startswith("text/html")
-    assert item in page.get_data(as_text=True)
+    assert 'data-page="consumer"' in page.get_data(as_text=True)
     as_json = client.get(f"/{item}?format=application/json", headers={"Accept": "text/html"})
     assert as_json.get_json()["subject"] == item
     unknown = client.get(f"/01/{GTIN}/21/NOPE", headers={"Accept": "application/json"})

@@ -11,7 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from trace_service.codes.digital_link import SubjectRef, parse_route_subject
+from trace_service.codes.digital_link import parse_route_subject
 from trace_service.db import get_session, utcnow
 from trace_service.errors import BadRequest, DomainError, Forbidden, NotFound
 from trace_service.identity.auth import BEARER_DOC, current_party
@@ -251,10 +251,12 @@ def _wants_html() -> bool:
     return best == "text/html"
 
 
-def _resolve(ref: SubjectRef) -> Any:
+def _resolve(route_subject: str) -> Any:
     if _wants_html():
-        # The consumer verification page: it fetches this same URI as JSON and checks it.
+        # The consumer verification page: it fetches this same URI as JSON and checks it, and
+        # words an unknown or malformed code itself (a phone camera must not land on raw JSON).
         return page("consumer.html")
+    ref = parse_route_subject(route_subject)
     return resolve.resolve_item(get_session(), ref, current_app.config["RESOLVER_BASE_URL"])
 
 
@@ -266,7 +268,7 @@ class ItemResolver(MethodView):
     def get(self, gtin: str, serial: str) -> Any:
         """GS1 Digital Link of a serialised item: the consumer page, or with
         `Accept: application/json` the product, merchant and verified public timeline."""
-        return _resolve(parse_route_subject(f"01/{gtin}/21/{serial}"))
+        return _resolve(f"01/{gtin}/21/{serial}")
 
 
 @blp.route("/01/<gtin>/10/<path:lot>")
@@ -276,7 +278,7 @@ class LotResolver(MethodView):
     @problems(404, 422)
     def get(self, gtin: str, lot: str) -> Any:
         """GS1 Digital Link of a lot, as for a serialised item."""
-        return _resolve(parse_route_subject(f"01/{gtin}/10/{lot}"))
+        return _resolve(f"01/{gtin}/10/{lot}")
 
 
 @blp.route("/parcels/<path:parcel>/recipient")

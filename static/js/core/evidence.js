@@ -177,6 +177,7 @@ export async function findPublicKey(signer, buyerKeys = []) {
 export async function verifyLoggedEvent(index, checkpoint, { signers = [], buyerKeys = [], loggedAt } = {}) {
   const result = { index, bytesOk: false, included: false, signatures: [], payload: null };
   const bytes = await api.bytes(`/log/entries/${index}`);
+  result.bytes = bytes; // the exact entry: its SHA-256 is the event hash the next `prev` names
   result.leafHash = await leafHash(bytes);
   let envelope;
   try {
@@ -188,6 +189,7 @@ export async function verifyLoggedEvent(index, checkpoint, { signers = [], buyer
   result.envelope = envelope;
   result.payload = envelope.payload;
   const proof = await api.get(`/log/inclusion?index=${index}&size=${checkpoint.size}`);
+  result.proofLength = proof.hashes.length;
   result.included = await verifyInclusion(
     result.leafHash,
     index,

@@ -21,6 +21,12 @@ export function currentLanguage() {
 
 export function setLanguage(lang) {
   localStorage.setItem(STORAGE_KEY, lang);
+  // A shared "?lang=" link chooses the first language only; the reader's own choice wins after.
+  const url = new URL(location.href);
+  if (url.searchParams.has("lang")) {
+    url.searchParams.delete("lang");
+    history.replaceState(history.state, "", url);
+  }
   document.documentElement.lang = lang;
   translate(document);
   document.dispatchEvent(new CustomEvent("languagechange", { detail: { lang } }));
