@@ -9,11 +9,14 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from trace_service.db import get_session, utcnow
+from trace_service.errors import Forbidden
 from trace_service.identity import service
 from trace_service.identity.auth import BEARER_DOC, current_party
 from trace_service.identity.models import Party, PartyKey
 from trace_service.identity.schemas import (
     CredentialOut,
+    CredentialsRevokedOut,
+    DepartureOut,
     KeyIn,
     KeyOut,
     PartyIn,
@@ -135,8 +138,6 @@ class Credentials(MethodView):
         party = service.get_party(session, party_id)
         own_registrar = actor.kind in service.REGISTRARS and party.registered_by == actor.id
         if actor.id != party_id and actor.kind != "regulator" and not own_registrar:
-            from trace_service.errors import Forbidden
-
             # A platform operator must not mint a regulator's (or any stranger's) credential.
             raise Forbidden(
                 "only the party itself, its registrar or a regulator issues its credentials"
@@ -144,3 +145,43 @@ class Credentials(MethodView):
         token = service.issue_credential(session, party_id, utcnow())
         session.commit()
         return {"credential": token}
+
+
+@blp.route("/parties/<party_id>/departure")
+class Departure(MethodView):
+    @blp.doc(**BEARER_DOC)
+    @blp.response(200, DepartureOut)
+    @problems(401, 403, 404)
+    def post(self, party_id: str) -> dict[str, Any]:
+        """A staff member leaves its courier company, or an outlet closes (离职 / 撤销): the
+        company or a regulator records it. From now its keys are revoked, its credentials void
+        and it cannot enrol keys; everything it signed before stays valid and verifiable."""
+        session = get_session()
+        departure = service.end_membership(session, current_party(), party_id, utcnow())
+        session.commit()
+        return {
+            "party_id": departure.party.id,
+            "status": departure.party.status,
+            "at": departure.at,
+            "keys_revoked": departure.keys_revoked,
+            "credentials_revoked": departure.credentials_revoked,
+        }
+
+
+@blp.route("/parties/<party_id>/credentials/revoke")
+class RevokeCredentials(MethodView):
+    @blp.doc(**BEARER_DOC)
+    @blp.response(200, CredentialsRevokedOut)
+    @problems(401, 403, 404)
+    def post(self, party_id: str) -> dict[str, Any]:
+        """Void every bearer credential of a party (a lost phone; the party itself, its courier
+        company for staff and outlets, or a regulator). Signing keys are revoked separately."""
+        session = get_session()
+        actor = current_party()
+        party = service.get_party(session, party_id)
+        if not service.may_revoke_credentials(actor, party):
+            raise Forbidden(f"{actor.id} may not revoke {party_id}'s credentials")
+        now = utcnow()
+        count = service.revoke_credentials(session, party, now)
+        session.commit()
+        return {"party_id": party.id, "at": now, "credentials_revoked": count}

@@ -25,6 +25,9 @@ class PartyStatus(enum.StrEnum):
     PENDING = "pending"
     ACTIVE = "active"
     SUSPENDED = "suspended"
+    # 离职 / 撤销网点: a staff member or outlet its courier company has parted with. Its keys and
+    # credentials are revoked at that moment; what it signed before stays valid.
+    LEFT = "left"
 
 
 class Party(Base):

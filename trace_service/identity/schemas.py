@@ -67,9 +67,23 @@ class RevokeIn(Schema):
 
 class StatusIn(Schema):
     status = fields.String(
-        required=True, validate=validate.OneOf(["active", "suspended", "pending"])
+        required=True, validate=validate.OneOf(["active", "suspended", "pending", "left"])
     )
 
 
 class CredentialOut(Schema):
     credential = fields.String(required=True)
+
+
+class DepartureOut(Schema):
+    party_id = fields.String(required=True)
+    status = fields.String(required=True)
+    at = fields.DateTime(required=True)
+    keys_revoked = fields.List(fields.String(), required=True, metadata={"description": "key ids"})
+    credentials_revoked = fields.Integer(required=True)
+
+
+class CredentialsRevokedOut(Schema):
+    party_id = fields.String(required=True)
+    at = fields.DateTime(required=True)
+    credentials_revoked = fields.Integer(required=True)

@@ -235,6 +235,61 @@ def revoke_key(session: Session, actor: Party, keyid: str, at: datetime, now: da
     return key
 
 
+def _may_end_membership(actor: Party, party: Party) -> bool:
+    # A courier company parts with its own staff and outlets; a regulator with anyone's.
+    return party.kind in {PartyKind.STAFF.value, PartyKind.OUTLET.value} and (
+        actor.kind == PartyKind.REGULATOR.value
+        or (actor.kind == PartyKind.COURIER_COMPANY.value and party.company_id == actor.id)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Departure:
+    party: Party
+    at: datetime
+    keys_revoked: list[str]
+    credentials_revoked: int
+
+
+def end_membership(session: Session, actor: Party, party_id: str, now: datetime) -> Departure:
+    """A staff member leaves (离职) or an outlet closes: from `now` its keys sign nothing, its
+    credentials read nothing, and it cannot enrol new keys; events it signed before stay valid.
+
+    Only a regulator can make it active again (a re-hire gets its keys enrolled anew).
+    Raises NotFound, Forbidden.
+    """
+    party = get_party(session, party_id)
+    if not _may_end_membership(actor, party):
+        raise Forbidden(f"{actor.id} may not end {party_id}'s membership of a courier company")
+    party.status = PartyStatus.LEFT.value
+    keys = session.scalars(
+        select(PartyKey).where(PartyKey.party_id == party_id, PartyKey.revoked_at.is_(None))
+    ).all()
+    for key in keys:
+        key.revoked_at = now
+    credentials = revoke_credentials(session, party, now)
+    return Departure(party, now, sorted(k.keyid for k in keys), credentials)
+
+
+def revoke_credentials(session: Session, party: Party, now: datetime) -> int:
+    """Revoke every live bearer credential of a party (a lost phone, a leaver); returns how many."""
+    rows = session.scalars(
+        select(Credential).where(Credential.party_id == party.id, Credential.revoked_at.is_(None))
+    ).all()
+    for row in rows:
+        row.revoked_at = now
+    return len(rows)
+
+
+def may_revoke_credentials(actor: Party, party: Party) -> bool:
+    """The party itself, its courier company (staff, outlets) or a regulator."""
+    return (
+        actor.id == party.id
+        or actor.kind == PartyKind.REGULATOR.value
+        or (actor.kind == PartyKind.COURIER_COMPANY.value and party.company_id == actor.id)
+    )
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
