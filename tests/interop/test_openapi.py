@@ -21,6 +21,8 @@ AUTHENTICATED = {
     "POST /parties/{party_id}/keys",
     "POST /keys/{keyid}/revoke",
     "POST /parties/{party_id}/credentials",
+    "POST /parties/{party_id}/credentials/revoke",
+    "POST /parties/{party_id}/departure",
     "POST /products",
     "GET /parcels/{parcel}/recipient",
     "GET /parcels/{parcel}/recipient/reads",
