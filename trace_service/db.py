@@ -48,7 +48,10 @@ def _tune_sqlite(engine: Engine) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit is on disk before its receipt and checkpoint leave the service, so a
+        # power cut cannot roll back a tree the log has already signed (NORMAL survives a killed
+        # process, not a crashed machine; see docs/RELIABILITY.md).
+        cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
