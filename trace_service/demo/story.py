@@ -103,7 +103,8 @@ def _story(demo: Demo) -> list[str]:
     )
     demo.handoff(p1, "sd_pick", "sd_hub", "顺达杭州分拨中心", "杭州", 418)
     demo.handoff(p1, "sd_hub", "sd_last", "顺达上海浦东营业部", "上海", 418)
-    demo.deliver(p1, "sd_last", "in_person", True, "张杨路500号", "上海", 418)
+    # Signed payloads are public: a delivery names the delivery round, never the address.
+    demo.deliver(p1, "sd_last", "in_person", True, "浦东投递段", "上海", 418)
     demo.record("receipt", p1, "buyer_a", hours=0.5, condition="intact")
     demo.record(
         "review", items[0], "buyer_a", hours=20, score=5, text="茶香浓郁，包装完好，物流很快。"
@@ -124,7 +125,7 @@ def _story(demo: Demo) -> list[str]:
     )
     demo.handoff(p2, "ty_pick", "ty_hub", "通远昆明分拨中心", "昆明", 555)
     demo.handoff(p2, "ty_hub", "ty_last", "通远上海徐汇营业部", "上海", 555, hours=40)
-    demo.deliver(p2, "ty_last", "station", False, "漕溪北路菜鸟驿站", "上海", 555)
+    demo.deliver(p2, "ty_last", "station", False, "徐汇菜鸟驿站", "上海", 555)
     demo.record("receipt", p2, "buyer_b", hours=30, condition="intact")
     demo.record(
         "complaint",
@@ -150,7 +151,7 @@ def _story(demo: Demo) -> list[str]:
     )
     demo.handoff(p3, "sd_pick", "sd_hub", "顺达杭州分拨中心", "杭州", 650)
     demo.handoff(p3, "sd_hub", "sd_last", "顺达上海浦东营业部", "上海", 640, condition="damaged")
-    demo.deliver(p3, "sd_last", "in_person", True, "南京西路1266号", "上海", 640, "damaged")
+    demo.deliver(p3, "sd_last", "in_person", True, "静安投递段", "上海", 640, "damaged")
     demo.record("receipt", p3, "buyer_c", hours=0.2, condition="damaged")
     demo.record(
         "complaint",

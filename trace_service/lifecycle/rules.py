@@ -199,6 +199,13 @@ def _handoff(p: Mapping[str, Any], signers: list[Signer], state: State | None,
             "(the giver may countersign)",
         )
     receiver = receivers[0]
+    if receiver.company_id != state["custodian_company"] and not givers:
+        # Custody is what opens the recipient's personal data: a stranger to the parcel's chain
+        # must not take it (and the data) by naming the holder alone.
+        raise not_allowed(
+            "countersignature_required",
+            "a handoff to another courier company is countersigned by the giver, who holds it",
+        )
     new = dict(state)
     new.update(
         custodian=receiver.party_id,
