@@ -101,6 +101,10 @@ def test_the_delivered_parcel_reads_as_a_cbv_story(
     assert handoff["sensorElementList"] == [
         {"sensorReport": [{"type": "Mass", "value": 418, "uom": "GRM"}]}
     ]
+    # The parcel leaves the merchant's possession (not the countersigning pickup courier's).
+    shipped = events[3]
+    possessor = next(s["source"] for s in shipped["sourceList"] if s["type"] == "possessing_party")
+    assert client.get(urlsplit(possessor).path).get_json()["kind"] == "merchant"
     sale = events[1]
     assert sale["bizTransactionList"][0]["type"] == "po"
     assert sale["sourceList"] == [

@@ -28,7 +28,7 @@ logged event → EPCIS event(s): bizStep, disposition
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -65,6 +65,11 @@ class LoggedEvent:
     signatures: tuple[tuple[str, str], ...]
     signers: tuple[str | None, ...]
     recorded_at: datetime
+    # The kind of each signing party (signatures are ordered by key id, not by role).
+    signer_kinds: Mapping[str, str] = field(default_factory=dict)
+
+    def signer_of_kind(self, kind: str) -> str | None:
+        return next((p for p in self.signers if p and self.signer_kinds.get(p) == kind), None)
 
 
 def exported(event: LoggedEvent) -> bool:
@@ -213,7 +218,7 @@ def _sale(m: Mapper, e: LoggedEvent) -> list[dict[str, Any]]:
 
 def _dispatch(m: Mapper, e: LoggedEvent) -> list[dict[str, Any]]:
     p = e.payload
-    merchant = e.signers[0] if e.signers else None
+    merchant = e.signer_of_kind("merchant")
     packed = m.common(e, "AggregationEvent", "#packing")
     packed.update(
         action="ADD",

@@ -15,9 +15,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from trace_service.errors import NotFound
-from trace_service.identity.models import PartyKey
+from trace_service.identity.models import Party, PartyKey
 from trace_service.interop.epcis import EXPORTED_TYPES, LoggedEvent
-from trace_service.ledger.envelope import b64
+from trace_service.ledger.envelope import Envelope, b64
 from trace_service.ledger.models import LogEntry
 from trace_service.lifecycle.models import ParcelItem
 from trace_service.lifecycle.resolve import read_entry
@@ -86,11 +86,16 @@ def logged_events(
         if r.envelope is not None and not r.problem
     ]
     keyids = {s.keyid for _, envelope in reads for s in envelope.signatures}
-    owners = dict(
-        session.execute(
-            select(PartyKey.keyid, PartyKey.party_id).where(PartyKey.keyid.in_(keyids))
-        ).all()
-    )
+    owners: dict[str, str | None] = {}
+    kinds: dict[str, str] = {}
+    for keyid, party_id, kind in session.execute(
+        select(PartyKey.keyid, PartyKey.party_id, Party.kind)
+        .outerjoin(Party, Party.id == PartyKey.party_id)
+        .where(PartyKey.keyid.in_(keyids))
+    ):
+        owners[keyid] = party_id
+        if party_id is not None and kind is not None:
+            kinds[party_id] = kind
     complaints = {
         entry.subject.removeprefix("case/")
         for entry, _ in reads
@@ -112,8 +117,15 @@ def logged_events(
             payload=envelope.payload,
             signatures=tuple((s.keyid, b64(s.sig)) for s in envelope.signatures),
             signers=tuple(owners.get(s.keyid) for s in envelope.signatures),
+            signer_kinds={
+                p: kinds[p] for s in envelope.signatures if (p := owners.get(s.keyid)) in kinds
+            },
             recorded_at=entry.integrated_at,
         )
         for entry, envelope in reads
     ]
     return events, subjects
+
+
+def keyids_of(envelope: Envelope) -> list[str]:
+    return [s.keyid for s in envelope.signatures]
