@@ -149,10 +149,11 @@ def _post(server: Server, path: str, body: dict[str, Any]) -> tuple[int, Any]:
     return response.status, json.loads(response.read())
 
 
-def _fire(server: Server, shots: list[Shot]) -> None:
-    """Send the shots from WRITERS threads released together, each shot once."""
-    barrier = threading.Barrier(WRITERS)
-    lanes = [shots[i::WRITERS] for i in range(WRITERS)]
+def _fire(server: Server, shots: list[Shot], writers: int = WRITERS) -> None:
+    """Send the shots from `writers` threads released together, each shot once: writer w sends
+    shots[w], shots[w + writers], ..."""
+    barrier = threading.Barrier(writers)
+    lanes = [shots[i::writers] for i in range(writers)]
 
     def writer(lane: list[Shot]) -> None:
         barrier.wait(timeout=30)
@@ -166,7 +167,7 @@ def _fire(server: Server, shots: list[Shot]) -> None:
             else:
                 shot.status, shot.result = _post(server, "/events", shot.body)
 
-    with ThreadPoolExecutor(WRITERS) as pool:
+    with ThreadPoolExecutor(writers) as pool:
         for future in [pool.submit(writer, lane) for lane in lanes]:
             future.result()
 

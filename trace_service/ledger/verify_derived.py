@@ -3,18 +3,24 @@ records and shares, snapshots, credit records): ratings are computed from them, 
 behind the service's back would move a grade without touching the log.
 
 The replayed events are indexed again, by the very code ingest uses, into a scratch in-memory
-database; then each table is compared with the stored one row by row, in key order.
+database; then each table is compared with the stored one row by row, in key order. The rating
+lines of each snapshot must hash to the content hash the snapshot logged.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import Table, create_engine, select
 from sqlalchemy.orm import Session
 
-from trace_service.credit.models import CreditRecord, Snapshot
+from trace_service.credit.models import CreditRecord, Snapshot, SnapshotRating
+from trace_service.credit.parameters import DEFAULT_PARAMETERS
+from trace_service.credit.snapshots import snapshot_content
+from trace_service.lifecycle.references import subject_kind
 from trace_service.lifecycle.world import World
 from trace_service.tracing.indexing import IndexedEvent, index_events
 from trace_service.tracing.models import Case, CaseRecord, CaseShare, CustodyRecord
@@ -28,6 +34,7 @@ _MODELS: tuple[type[Any], ...] = (
     Snapshot,
     CreditRecord,
 )
+_HASH_KEYED = ("case", "party", "ratings")
 _BATCH = 2_000
 _STREAM = 5_000
 
@@ -43,8 +50,16 @@ class DerivedCheck:
         tables[0].metadata.create_all(self.engine, tables=tables)
         self.scratch = Session(self.engine)
         self.pending: list[IndexedEvent] = []
+        # Hashes of the events indexed under their own hash (cases, their records, credit
+        # records, snapshots): a body logged twice is reported on its row, and indexed once.
+        self.keyed: set[str] = set()
 
     def accepted(self, event: IndexedEvent) -> None:
+        payload = event.payload
+        if payload["type"] == "complaint" or subject_kind(payload["subject"]) in _HASH_KEYED:
+            if event.hash in self.keyed:
+                return
+            self.keyed.add(event.hash)
         self.pending.append(event)
         if len(self.pending) >= _BATCH:
             self._flush()
@@ -60,6 +75,7 @@ class DerivedCheck:
         try:
             for model in _MODELS:
                 self._compare(session, _table(model))
+            self._check_ratings(session)
         finally:
             self.scratch.close()
             self.engine.dispose()
@@ -88,6 +104,49 @@ class DerivedCheck:
                 if diffs:
                     self.add(_name(table, theirs, keys), "derived_mismatch", "; ".join(diffs))
                 mine, theirs = next(rebuilt, None), next(stored, None)
+
+    def _check_ratings(self, session: Session) -> None:
+        """Each snapshot's rating lines (what the rating pages serve) hash to the content_hash it
+        logged, and their columns (what the pages filter on) say what the lines say.
+
+        A snapshot row that differs from the log is reported as such, not again here; snapshots
+        of another method version are skipped (their header is not this version's).
+        """
+        table = _table(Snapshot)
+        keys = list(table.primary_key.columns)
+        stored = {row["idx"]: row for row in _rows(session, table, keys)}
+        for logged in _rows(self.scratch, table, keys):
+            idx, content_hash = logged["idx"], logged["content_hash"]
+            if stored.get(idx) != logged or logged["method_version"] != DEFAULT_PARAMETERS.version:
+                continue
+            rows = session.execute(
+                select(SnapshotRating.unit_id, SnapshotRating.role, SnapshotRating.grade,
+                       SnapshotRating.body).where(SnapshotRating.content_hash == content_hash)
+            )  # fmt: skip
+            for unit, role, grade, body in rows:
+                try:
+                    line = json.loads(body)
+                except ValueError:
+                    line = None
+                said = (
+                    [line.get(k) for k in ("unit_id", "role", "grade")]
+                    if isinstance(line, dict)
+                    else None
+                )
+                if said != [unit, role, grade]:
+                    row = f"snapshot_ratings content_hash={content_hash} unit_id={unit}"
+                    self.add(row, "rating_mismatch", "its columns are not what its line says")
+            try:
+                content = snapshot_content(session, idx)
+            except (ValueError, KeyError, TypeError):
+                content = b""
+            if hashlib.sha256(content).hexdigest() != content_hash:
+                self.add(
+                    f"snapshot_ratings content_hash={content_hash}",
+                    "content_mismatch",
+                    f"the rating lines of snapshot idx={idx} do not hash to its content_hash "
+                    "(recompute-snapshot rebuilds them from the log)",
+                )
 
 
 def _table(model: type[Any]) -> Table:

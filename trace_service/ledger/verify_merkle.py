@@ -64,6 +64,8 @@ class MerkleCheck:
         # Verified checkpoints, by size: does the root rebuilt from bodies match the signed one?
         self.trusted: dict[int, bool] = {}
         self._trusted_sizes: list[int] = []
+        # (last matching, first diverging) verified sizes, while no later verified root matches.
+        self._diverged_after: tuple[int, int] | None = None
 
     @property
     def size(self) -> int:
@@ -84,6 +86,7 @@ class MerkleCheck:
         roots = self._build()
         self._check_checkpoints(roots, vkey, origin, entries_end)
         self._compare_nodes(session)
+        self._locate_divergence()
 
     def _fill_gaps(self, session: Session) -> None:
         # A deleted entry's leaf hash survives in log_nodes: the signed roots then show whether
@@ -138,6 +141,7 @@ class MerkleCheck:
     ) -> None:
         diverged: list[list[int]] = []  # runs of consecutive root mismatches: [first, n, last]
         run_open = False
+        last_good = 0  # the empty tree's root is the same for everyone
         # After a key rotation, a retired key answers for exactly the sizes it signed.
         signer = key_schedule(vkey)
         for cp in self.checkpoints:
@@ -168,6 +172,11 @@ class MerkleCheck:
             matches = rebuilt == claimed
             if verified:
                 self.trusted[cp.size] = matches
+                # Leaves that differ change every later root; a later match clears them.
+                if matches:
+                    last_good, self._diverged_after = cp.size, None
+                elif self._diverged_after is None:
+                    self._diverged_after = (last_good, cp.size)
             if matches:
                 run_open = False
             elif run_open:
@@ -184,6 +193,24 @@ class MerkleCheck:
                 "root_mismatch",
                 f"the root rebuilt from the entries differs from the checkpoint's root{more}",
             )
+
+    def _locate_divergence(self) -> None:
+        """Name the entries between the last signed root that still matches and the first that
+        no longer does, when no row there was named yet: a forger who rebuilt `log_nodes` (and
+        the chain heads) leaves only the signed roots to say which entry changed."""
+        if self._diverged_after is None:
+            return
+        good, bad = self._diverged_after
+        self.suspect.sort()
+        at = bisect.bisect_left(self.suspect, good)
+        if at < len(self.suspect) and self.suspect[at] < bad:
+            return
+        self.add(
+            "log_entries " + span("idx", good, bad - 1),
+            "leaf_mismatch",
+            f"not the entries checkpoint size={bad} committed to (size={good} still matches): "
+            "one of them, or that checkpoint, was rewritten",
+        )
 
     def _cover(self, index: int) -> int | None:
         """The smallest verified checkpoint containing leaf `index`."""

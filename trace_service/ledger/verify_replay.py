@@ -176,7 +176,8 @@ class Replay:
         at: datetime | None,
     ) -> None:
         """Follow one entry's chain link and, if its payload is valid, apply its lifecycle rule."""
-        subject, prev = payload["subject"], payload["prev"]
+        # A payload without "prev" is already reported invalid; its link reads as null.
+        subject, prev = payload["subject"], payload.get("prev")
         head = self.heads.get(subject)
         broken = prev != (head.hash if head else None)
         link = _Link(idx, digest, subject, prev, head, payload, signers, at)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
@@ -97,14 +97,26 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
+class FullMatch(validate.Regexp):
+    """The whole value matches the pattern, as JSON Schema (ECMA 262) reads the same pattern in
+    the published contracts: Python's `$` would also let a final newline through (and, without
+    re.ASCII, `\\d` any script's digits)."""
+
+    def __call__(self, value: Any) -> Any:
+        regex = cast("re.Pattern[str]", self.regex)
+        if not isinstance(value, str) or regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
 def _hex64(**kwargs: Any) -> fields.String:
     return fields.String(
-        validate=validate.Regexp(HEX64, error="must be 64 lowercase hex digits"), **kwargs
+        validate=FullMatch(HEX64, error="must be 64 lowercase hex digits"), **kwargs
     )
 
 
 def _party(**kwargs: Any) -> fields.String:
-    return fields.String(validate=validate.Regexp(PARTY_ID, error="not a party id"), **kwargs)
+    return fields.String(validate=FullMatch(PARTY_ID, error="not a party id"), **kwargs)
 
 
 def _text(limit: int, **kwargs: Any) -> fields.String:
@@ -118,9 +130,10 @@ class Strict(Schema):
 
 class Money(Strict):
     amount = fields.String(
-        required=True, validate=validate.Regexp(r"^\d{1,12}(\.\d{1,2})?$", error="decimal amount")
+        required=True,
+        validate=FullMatch(r"^\d{1,12}(\.\d{1,2})?$", re.ASCII, error="decimal amount"),
     )
-    currency = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$"))
+    currency = fields.String(required=True, validate=FullMatch(r"^[A-Z]{3}$"))
 
 
 class Location(Strict):
@@ -203,7 +216,7 @@ class CommitmentPayload(EventBase):
     text = _text(4000, required=True)
 
 
-SHARE = re.compile(r"^(0\.\d{1,6}|1(\.0{1,6})?)$")
+SHARE = re.compile(r"^(0\.\d{1,6}|1(\.0{1,6})?)$", re.ASCII)
 
 
 class ShareSchema(Strict):
@@ -211,7 +224,7 @@ class ShareSchema(Strict):
     role = fields.String(required=True, validate=validate.Length(min=1, max=40))
     # A decimal string with at most 6 places; an attribution's shares sum to exactly 1.
     share = fields.String(
-        required=True, validate=validate.Regexp(SHARE, error="a decimal in (0, 1], 6 places")
+        required=True, validate=FullMatch(SHARE, error="a decimal in (0, 1], 6 places")
     )
 
 

@@ -11,10 +11,10 @@ from trace_service.errors import DomainError
 from trace_service.lifecycle.errors import InvalidPayload
 
 # 运单号: a courier's waybill number, qualified by the courier company's party id.
-WAYBILL = re.compile(r"^wb/[A-Za-z0-9_-]{1,32}/[A-Za-z0-9]{6,30}$")
-PARTY = re.compile(r"^party/[A-Za-z0-9_-]{1,32}$")
+WAYBILL = re.compile(r"^wb/[A-Za-z0-9_-]{1,32}/[A-Za-z0-9]{6,30}\Z")
+PARTY = re.compile(r"^party/[A-Za-z0-9_-]{1,32}\Z")
 # A complaint case (投诉案件): the attribution, objection and decisions about one complaint.
-CASE = re.compile(r"^case/[0-9a-f]{64}$")
+CASE = re.compile(r"^case/[0-9a-f]{64}\Z")
 RATINGS = "ratings"  # the chain of rating snapshots
 
 
