@@ -47,7 +47,8 @@ def test_canonical_json_matches_every_rfc8785_vector(desktop_page: Page, live: L
     ]
     assert len(cases) >= 6
     results: list[list[Any]] = desktop_page.evaluate(
-        "cases => cases.map(([name, input, want]) => [name, crypto_.canonicalize(JSON.parse(input)), want])",
+        "cases => cases.map(([name, input, want]) =>"
+        " [name, crypto_.canonicalize(JSON.parse(input)), want])",
         cases,
     )
     for name, got, want in results:

@@ -132,7 +132,9 @@ export function mountSignIn(root, { kinds, pageKey, titleKey, onChange }) {
       registration = result;
       render();
     }
-    onChange(identity, registration.party ?? null);
+    await onChange(identity, registration.party ?? null);
+    // Screenshot and test tooling waits for this: the sign-in state is settled and shown.
+    document.body.dataset.ready = "true";
   }
 
   async function importFile(file) {
@@ -177,6 +179,7 @@ export function mountSignIn(root, { kinds, pageKey, titleKey, onChange }) {
         accept: "application/json,.json",
         class: "visually-hidden",
         id: `${pageKey}-keyfile`,
+        "data-key-import": true,
         onchange: (event) => event.target.files[0] && importFile(event.target.files[0]),
       });
       fill(body,
