@@ -22,6 +22,7 @@ from trace_service.credit.snapshots import (
 from trace_service.db import new_session
 from trace_service.demo.actors import Demo, gtin13, sscc
 from trace_service.demo.story import populate
+from trace_service.ledger.models import LogEntry
 from trace_service.lifecycle.ingest import IngestContext
 from trace_service.lifecycle.models import Subject
 from trace_service.tracing.models import Case
@@ -229,3 +230,36 @@ def test_a_rejected_nomination_is_not_raised_again_without_new_evidence(demo: De
     third = snap(demo)
     state = demo.session.scalar(select(Subject.state).where(Subject.id == hub))
     assert state is not None and state["nomination"] is not None and third.nominations >= 1
+
+
+def test_a_nomination_carries_its_latest_evidence_when_there_is_more_than_a_payload_takes(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At scale a company's serious faults outnumber what one payload may list: the nomination
+    names the latest (the snapshot content keeps them all) and the snapshot is still taken."""
+    from trace_service.credit import snapshots
+
+    monkeypatch.setattr(snapshots, "NOMINATION_EVIDENCE", 1)
+    _short_parcel(demo)
+    second = f"00/{sscc(902)}"
+    item = f"01/0{gtin13('690123450001')}/21/LJ2026-0902"
+    demo.sell(item, "tea", "buyer_y", "368.00")
+    demo.dispatch(second, [item], "tea", "sd_pick", "sd", 800, "上海", "杭州",
+                  ("测试", "13000000002", "上海市测试路3号"))  # fmt: skip
+    demo.handoff(second, "sd_pick", "sd_hub", "顺达杭州分拨中心", "杭州", 800)
+    demo.handoff(second, "sd_hub", "sd_last", "顺达上海浦东营业部", "上海", 500)
+    demo.deliver(second, "sd_last", "in_person", True, "测试路3号", "上海", 500)
+    demo.record("receipt", second, "buyer_y", hours=0.5, condition="intact")
+    demo.record("complaint", second, "buyer_y", category="short", description="少了一罐")
+    taken = snap(demo)
+    hub = pid(demo, "sd_hub")
+    [reason] = ratings(demo, taken)[hub]["lists"]["black_list_reasons"]
+    assert len(reason["evidence"]) == 2  # the content keeps both complaints
+    state = demo.session.scalar(select(Subject.state).where(Subject.id == f"party/{hub}"))
+    assert state is not None and state["nomination"] is not None
+    record = demo.session.scalar(
+        select(LogEntry).where(LogEntry.hash == state["nomination"]["record"])
+    )
+    assert record is not None
+    [carried] = json.loads(bytes(record.body))["payload"]["reasons"]
+    assert carried["evidence"] == [reason["evidence"][-1]]

@@ -206,7 +206,7 @@ def take_snapshot(
     records = [
         ("nomination", f"party/{unit}",
          {"list": "black", "snapshot": receipt.hash,
-          "reasons": [{"code": r.code, "detail": r.detail, "evidence": list(r.references)}
+          "reasons": [{"code": r.code, "detail": r.detail, "evidence": nomination_evidence(r)}
                       for r in reasons]})
         for unit, reasons in sorted(content.nominations.items())
         if unit not in open_ and not _all_cleared(reasons, cleared.get(unit, set()))
@@ -215,6 +215,19 @@ def take_snapshot(
     return SnapshotTaken(
         receipt.index, receipt.hash, content.content_hash, len(content.ratings), len(records)
     )
+
+
+# A nomination names at most this many complaints per reason (the payload's limit): the most
+# recent ones. The whole list is in the snapshot content the nomination names (content-hashed and
+# logged), and the reason's detail gives the count, so nothing is lost; a busy company's serious
+# faults over 24 months run into the thousands.
+NOMINATION_EVIDENCE = 500
+
+
+def nomination_evidence(reason: ListReason) -> list[str]:
+    """The evidence a nomination carries for a reason: its latest complaints (references are in
+    time order), as many as a payload takes."""
+    return list(reason.references[-NOMINATION_EVIDENCE:])
 
 
 def _open_nominations(session: Session, units: set[str]) -> set[str]:
@@ -269,7 +282,8 @@ def cleared_reasons(
 
 
 def _all_cleared(reasons: list[ListReason], cleared: set[tuple[str, str]]) -> bool:
-    pairs = {(r.code, e) for r in reasons for e in (r.references or ("",))}
+    # Compared as nominated: a rejected nomination cleared the evidence it carried.
+    pairs = {(r.code, e) for r in reasons for e in (nomination_evidence(r) or ("",))}
     return bool(pairs) and pairs <= cleared
 
 
