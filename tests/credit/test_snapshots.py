@@ -174,18 +174,18 @@ def test_credit_repair_weighs_a_fault_zero_after_the_minimum_period(demo: Demo) 
     assert (row["repaired"], row["contribution"]) == (True, "0.000000")
 
 
-def _short_parcel(demo: Demo) -> str:
-    item = f"01/0{gtin13('690123450001')}/21/LJ2026-0900"
-    parcel = f"00/{sscc(900)}"
-    demo.sell(item, "tea", "buyer_z", "368.00")
+def _short_parcel(demo: Demo, n: int = 900, buyer: str = "buyer_z") -> str:
+    """A tea parcel that lost weight at the hub, delivered, received and complained about."""
+    item = f"01/0{gtin13('690123450001')}/21/LJ2026-0{n}"
+    parcel = f"00/{sscc(n)}"
+    demo.sell(item, "tea", buyer, "368.00")
     demo.dispatch(parcel, [item], "tea", "sd_pick", "sd", 800, "上海", "杭州",
-                  ("测试", "13000000000", "上海市测试路1号"))  # fmt: skip
+                  ("测试", f"130000{n:05d}", f"上海市测试路{n}号"))  # fmt: skip
     demo.handoff(parcel, "sd_pick", "sd_hub", "顺达杭州分拨中心", "杭州", 800)
     demo.handoff(parcel, "sd_hub", "sd_last", "顺达上海浦东营业部", "上海", 520)
-    demo.deliver(parcel, "sd_last", "in_person", True, "测试路1号", "上海", 520)
-    demo.record("receipt", parcel, "buyer_z", hours=0.5, condition="intact")
-    demo.record("complaint", parcel, "buyer_z", category="short",
-                description="少了一罐茶叶")  # fmt: skip
+    demo.deliver(parcel, "sd_last", "in_person", True, f"测试路{n}号", "上海", 520)
+    demo.record("receipt", parcel, buyer, hours=0.5, condition="intact")
+    demo.record("complaint", parcel, buyer, category="short", description="少了一罐茶叶")
     return parcel
 
 
@@ -217,16 +217,7 @@ def test_a_rejected_nomination_is_not_raised_again_without_new_evidence(demo: De
     state = demo.session.scalar(select(Subject.state).where(Subject.id == hub))
     assert state is not None and state["nomination"] is None and again.nominations == 0
     # A new serious fault is new evidence: the unit is nominated again.
-    item = f"01/0{gtin13('690123450001')}/21/LJ2026-0901"
-    parcel = f"00/{sscc(901)}"
-    demo.sell(item, "tea", "buyer_y", "368.00")
-    demo.dispatch(parcel, [item], "tea", "sd_pick", "sd", 800, "上海", "杭州",
-                  ("测试", "13000000001", "上海市测试路2号"))  # fmt: skip
-    demo.handoff(parcel, "sd_pick", "sd_hub", "顺达杭州分拨中心", "杭州", 800)
-    demo.handoff(parcel, "sd_hub", "sd_last", "顺达上海浦东营业部", "上海", 500)
-    demo.deliver(parcel, "sd_last", "in_person", True, "测试路2号", "上海", 500)
-    demo.record("receipt", parcel, "buyer_y", hours=0.5, condition="intact")
-    demo.record("complaint", parcel, "buyer_y", category="short", description="少了一罐")
+    _short_parcel(demo, 901, "buyer_y")
     third = snap(demo)
     state = demo.session.scalar(select(Subject.state).where(Subject.id == hub))
     assert state is not None and state["nomination"] is not None and third.nominations >= 1
@@ -241,16 +232,7 @@ def test_a_nomination_carries_its_latest_evidence_when_there_is_more_than_a_payl
 
     monkeypatch.setattr(snapshots, "NOMINATION_EVIDENCE", 1)
     _short_parcel(demo)
-    second = f"00/{sscc(902)}"
-    item = f"01/0{gtin13('690123450001')}/21/LJ2026-0902"
-    demo.sell(item, "tea", "buyer_y", "368.00")
-    demo.dispatch(second, [item], "tea", "sd_pick", "sd", 800, "上海", "杭州",
-                  ("测试", "13000000002", "上海市测试路3号"))  # fmt: skip
-    demo.handoff(second, "sd_pick", "sd_hub", "顺达杭州分拨中心", "杭州", 800)
-    demo.handoff(second, "sd_hub", "sd_last", "顺达上海浦东营业部", "上海", 500)
-    demo.deliver(second, "sd_last", "in_person", True, "测试路3号", "上海", 500)
-    demo.record("receipt", second, "buyer_y", hours=0.5, condition="intact")
-    demo.record("complaint", second, "buyer_y", category="short", description="少了一罐")
+    _short_parcel(demo, 902, "buyer_y")
     taken = snap(demo)
     hub = pid(demo, "sd_hub")
     [reason] = ratings(demo, taken)[hub]["lists"]["black_list_reasons"]
