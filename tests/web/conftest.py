@@ -114,9 +114,8 @@ def offline_context(browser: Browser, live: LiveService, **options: Any) -> Brow
     return context
 
 
-@pytest.fixture
-def phone_page(browser: Browser, live: LiveService) -> Iterator[Page]:
-    context = offline_context(browser, live, viewport=PHONE, is_mobile=True, has_touch=True)
+def _checked_page(context: BrowserContext, live: LiveService) -> Iterator[Page]:
+    """A page of `context` that fails the test on a script error or a request off the service."""
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -124,15 +123,14 @@ def phone_page(browser: Browser, live: LiveService) -> Iterator[Page]:
     context.close()
     assert not errors, f"script errors on the page: {errors}"
     assert not live.offline_violations, f"requests left the service: {live.offline_violations}"
+
+
+@pytest.fixture
+def phone_page(browser: Browser, live: LiveService) -> Iterator[Page]:
+    context = offline_context(browser, live, viewport=PHONE, is_mobile=True, has_touch=True)
+    yield from _checked_page(context, live)
 
 
 @pytest.fixture
 def desktop_page(browser: Browser, live: LiveService) -> Iterator[Page]:
-    context = offline_context(browser, live, viewport=DESKTOP)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, f"script errors on the page: {errors}"
-    assert not live.offline_violations, f"requests left the service: {live.offline_violations}"
+    yield from _checked_page(offline_context(browser, live, viewport=DESKTOP), live)
