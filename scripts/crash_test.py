@@ -48,12 +48,12 @@ from flask import Flask  # noqa: E402
 from sqlalchemy import make_url, select, text  # noqa: E402
 
 from scripts import benchmark  # noqa: E402
+from trace_service.audit.verify import verify_log  # noqa: E402
 from trace_service.db import make_engine, new_session  # noqa: E402
 from trace_service.ledger import merkle  # noqa: E402
 from trace_service.ledger.checkpoint import Checkpoint, verify_checkpoint  # noqa: E402
 from trace_service.ledger.models import Checkpoint as StoredCheckpoint  # noqa: E402
 from trace_service.ledger.models import LogEntry  # noqa: E402
-from trace_service.ledger.verify import verify_log  # noqa: E402
 from trace_service.lifecycle.compose import submission  # noqa: E402
 
 KILL_PATTERNS = ("together", "workers first", "master first")

@@ -46,11 +46,11 @@ from sqlalchemy import func, make_url, select  # noqa: E402
 
 from scripts import benchmark  # noqa: E402
 from scripts.crash_test import Server, gunicorn_processes, scratch_database  # noqa: E402
+from trace_service.audit.verify import verify_log  # noqa: E402
 from trace_service.db import new_session  # noqa: E402
 from trace_service.identity import service as identity  # noqa: E402
 from trace_service.identity.models import Party  # noqa: E402
 from trace_service.ledger.models import LogEntry  # noqa: E402
-from trace_service.ledger.verify import verify_log  # noqa: E402
 from trace_service.lifecycle.compose import submission  # noqa: E402
 from trace_service.simulate.cli import AFTER_BATCH, AT_MONTH_END, find_hook  # noqa: E402
 from trace_service.simulate.driver import run_simulation  # noqa: E402

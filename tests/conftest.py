@@ -19,7 +19,7 @@ from sqlalchemy import make_url, text
 from trace_service import create_app
 from trace_service.db import make_engine, new_session
 from trace_service.identity import service as identity
-from trace_service.lifecycle.compose import KeyHolder
+from trace_service.ledger.key_holder import KeyHolder
 from trace_service.migrations import upgrade
 from trace_service.models import import_all_models
 

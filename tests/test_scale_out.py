@@ -30,7 +30,7 @@ from tests.lifecycle.test_workers import Server, gunicorn  # noqa: F401  # the f
 from trace_service.db import make_engine
 from trace_service.ledger import merkle
 from trace_service.ledger.checkpoint import verify_checkpoint
-from trace_service.lifecycle.compose import KeyHolder
+from trace_service.ledger.key_holder import KeyHolder
 
 pytestmark = [
     pytest.mark.slow,

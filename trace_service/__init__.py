@@ -10,12 +10,14 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Api
 
-from trace_service import db, ops, problems
+from trace_service import db, ops, registrations
 from trace_service.config import Settings
 from trace_service.identity import service_signer
-from trace_service.interop.openapi import ProblemApi
 from trace_service.ledger import log_key
 from trace_service.lifecycle import personal_data
+from trace_service.plumbing import problems
+from trace_service.plumbing.openapi import ProblemApi
+from trace_service.tracing import on_complaint
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -42,12 +44,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # readable Chinese in JSON
+    registrations.register_all()  # every domain's record types (done once, at import)
 
     db.init_app(app)
     log_key.init_app(app)
     service_signer.init_app(app)
     personal_data.init_app(app)
     ops.init_app(app)
+    on_complaint.init_app(app)
     api = ProblemApi(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     _register_blueprints(app, api)

@@ -15,7 +15,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from trace_service.db import get_engine, new_session
 from trace_service.errors import DomainError
 from trace_service.identity import service as identity
-from trace_service.lifecycle.compose import KeyHolder
+from trace_service.ledger.key_holder import KeyHolder
 
 
 def _now() -> datetime:
@@ -93,9 +93,9 @@ def bootstrap_registrar_command(kind: str, name: str, uscc: str) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from trace_service.audit.verify import register_cli
     from trace_service.credit.cli import register_cli as register_credit_cli
     from trace_service.interop.cli import register_cli as register_interop_cli
-    from trace_service.ledger.verify import register_cli
     from trace_service.ops.key_rotation import rotate_log_key_command
     from trace_service.simulate.cli import register_cli as register_simulate_cli
     from trace_service.simulate.evaluation_cli import register_cli as register_evaluation_cli

@@ -30,8 +30,8 @@ from tests.lifecycle.flow import World, assert_problem, build_world
 from tests.tracing.cases_flow import Clock, damaged_parcel, real_now, travel
 from trace_service.db import new_session
 from trace_service.lifecycle.ingest import IngestContext
-from trace_service.lifecycle.payloads import format_time, parse_time
 from trace_service.lifecycle.service_records import record_as_service
+from trace_service.plumbing.timestamps import format_time, parse_time
 
 
 @pytest.fixture

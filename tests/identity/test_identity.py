@@ -10,7 +10,7 @@ import pytest
 
 from tests.lifecycle.flow import assert_problem, log_size, now
 from trace_service.lifecycle.compose import KeyHolder, payload, sign, submission
-from trace_service.lifecycle.payloads import format_time
+from trace_service.plumbing.timestamps import format_time
 
 _SERIALS = iter(range(1, 10000))
 

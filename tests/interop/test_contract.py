@@ -3,6 +3,7 @@ JSON Schemas say what ingest accepts."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -15,7 +16,9 @@ from marshmallow import fields
 
 from tests.lifecycle.flow import build_world, full_journey
 from trace_service.interop.contract import CONTRACT_DIR, event_json_schemas, render
+from trace_service.ledger import records
 from trace_service.lifecycle import payloads
+from trace_service.plumbing.timestamps import RFC3339_UTC
 
 
 def export_schemas(app: Flask, *args: str) -> Any:
@@ -37,7 +40,8 @@ def test_a_schema_change_makes_the_check_fail_until_regenerated(
     shutil.copytree(CONTRACT_DIR, contract)
     # A developer adds a member to the review payload and forgets to regenerate.
     changed = type("ReviewPayload", (payloads.ReviewPayload,), {"photo": fields.String()})
-    monkeypatch.setitem(payloads.PAYLOAD_SCHEMAS, "review", changed())
+    review = dataclasses.replace(records.record_type("review"), schema=changed())
+    monkeypatch.setitem(records._TYPES, "review", review)
     result = export_schemas(app, "--check", "--dir", str(contract))
     assert result.exit_code == 1
     assert "stale: schemas/events/review.schema.json: differs from the code" in result.output
@@ -77,7 +81,7 @@ def published(kind: str) -> Draft202012Validator:
 
 def test_every_payload_type_has_a_strict_schema() -> None:
     assert {p.name for p in (CONTRACT_DIR / "events").iterdir()} == {
-        f"{kind}.schema.json" for kind in payloads.EVENT_TYPES
+        f"{kind}.schema.json" for kind in records.record_type_names()
     }
     handoff = json.loads((CONTRACT_DIR / "events" / "handoff.schema.json").read_text("utf-8"))
     assert handoff["additionalProperties"] is False
@@ -89,7 +93,7 @@ def test_every_payload_type_has_a_strict_schema() -> None:
     }  # fmt: skip
     assert "from" in handoff["required"] and "seal" not in handoff["required"]
     assert handoff["properties"]["prev"]["type"] == ["string", "null"]
-    assert handoff["properties"]["time"]["pattern"] == payloads.RFC3339_UTC.pattern
+    assert handoff["properties"]["time"]["pattern"] == RFC3339_UTC.pattern
 
 
 def test_logged_payloads_validate_and_refused_ones_do_not(client: Any, make_party: Any) -> None:
@@ -100,7 +104,7 @@ def test_logged_payloads_validate_and_refused_ones_do_not(client: Any, make_part
     for payload in logged:
         errors = list(published(payload["type"]).iter_errors(payload))
         assert not errors, (payload["type"], [e.message for e in errors])
-        assert payloads.PAYLOAD_SCHEMAS[payload["type"]].validate(payload) == {}
+        assert records.record_type(payload["type"]).schema.validate(payload) == {}
 
     review = logged[-1]
     for bad in (
@@ -111,4 +115,4 @@ def test_logged_payloads_validate_and_refused_ones_do_not(client: Any, make_part
         {**review, "prev": "ABC"},
     ):
         assert not published("review").is_valid(bad), bad
-        assert payloads.PAYLOAD_SCHEMAS["review"].validate(bad) or bad["type"] != "review"
+        assert records.record_type("review").schema.validate(bad) or bad["type"] != "review"

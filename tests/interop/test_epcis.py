@@ -20,7 +20,7 @@ from tests.lifecycle.flow import World, assert_problem
 from tests.simulate.conftest import SMALL
 from trace_service.interop.epcis import EPC_BASE, GS1_CONTEXT, VOCABULARY, LoggedEvent
 from trace_service.interop.epcis import epcis_document as build_document
-from trace_service.lifecycle.payloads import format_time
+from trace_service.plumbing.timestamps import format_time
 
 JSON_LD = "application/ld+json"
 EVERYTHING = {"from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z"}

@@ -18,11 +18,11 @@ from stdnum import ean
 
 from tests.lifecycle.flow import GTIN, World, build_world, full_journey
 from tests.lifecycle.flow import now as flow_now
+from trace_service.audit.verify import VerificationReport, register_cli, verify_log
 from trace_service.db import UTCDateTime, new_session
 from trace_service.ledger import merkle
 from trace_service.ledger.checkpoint import Checkpoint, sign_checkpoint
 from trace_service.ledger.envelope import Signature, build_envelope
-from trace_service.ledger.verify import VerificationReport, register_cli, verify_log
 from trace_service.lifecycle.compose import KeyHolder, payload, sign
 
 ITEM_1 = f"01/{GTIN}/21/SN0001"

@@ -24,8 +24,9 @@ from tests.lifecycle.flow import (
     now,
 )
 from trace_service.ledger.envelope import Signature, build_envelope
+from trace_service.ledger.records import record_type_names
 from trace_service.lifecycle.compose import KeyHolder, payload, recipient, sign, submission
-from trace_service.lifecycle.payloads import EVENT_TYPES, format_time
+from trace_service.plumbing.timestamps import format_time
 
 ITEM = f"01/{GTIN}/21/SN0001"
 PARCEL = "00/106141412345678908"
@@ -847,7 +848,7 @@ def fuzz_payloads(draw: st.DrawFn) -> dict[str, Any]:
     t = now()
     body: dict[str, Any] = {
         "v": draw(st.sampled_from([1, 1, 1, 2, "1", None])),
-        "type": draw(st.sampled_from([*EVENT_TYPES, "teleport"])),
+        "type": draw(st.sampled_from([*record_type_names(), "teleport"])),
         "subject": draw(st.sampled_from(ITEMS) | st.text(max_size=30)),
         "prev": draw(st.none() | HEX | st.text(max_size=5)),
         "time": draw(

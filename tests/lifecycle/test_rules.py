@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 
 from trace_service.ledger.envelope import key_id
-from trace_service.lifecycle import references, rules
-from trace_service.lifecycle.errors import LifecycleViolation, SignerNotAllowed
-from trace_service.lifecycle.payloads import format_time
-from trace_service.lifecycle.world import PartyFacts, Signer, State, Transition, World
+from trace_service.ledger.record_errors import LifecycleViolation, SignerNotAllowed
+from trace_service.ledger.record_rules import apply_event, check_signing_time
+from trace_service.ledger.records import referenced_subjects
+from trace_service.ledger.transitions import PartyFacts, Signer, State, Transition, World
+from trace_service.lifecycle.rules import PRODUCT_OWNERS
+from trace_service.plumbing.timestamps import format_time
 
 GTIN = "09506000134352"
 OTHER_GTIN = "04006381333931"  # owned by another merchant
@@ -48,7 +50,7 @@ def facts(pid: str, kind: str, company: str | None = None, active: bool = True) 
 
 
 WORLD = World(
-    product_owners={GTIN: "mer-a", OTHER_GTIN: "mer-b"},
+    facts={PRODUCT_OWNERS: {GTIN: "mer-a", OTHER_GTIN: "mer-b"}},
     parties={
         "mer-a": facts("mer-a", "merchant"),
         "mer-b": facts("mer-b", "merchant"),
@@ -209,10 +211,10 @@ class Chain:
         self.states: dict[str, State] = {}
 
     def apply(self, payload: dict[str, Any], *signers: Signer) -> Transition:
-        involved = references.referenced_subjects(payload, self.states.get)
+        involved = referenced_subjects(payload, self.states.get)
         states = {s: self.states.get(s) for s in involved}
         before = copy.deepcopy(states)
-        transition = rules.apply_event(payload, list(signers), states, self.world)
+        transition = apply_event(payload, list(signers), states, self.world)
         assert states == before, "apply_event must not change the states it is given"
         self.states.update(transition.states)
         return transition
@@ -680,12 +682,12 @@ def test_time_before_previous_on_parcel():
 
 @pytest.mark.parametrize("offset", [0, 299, 300, -300, -1])
 def test_signing_time_within_bound(offset):
-    rules.check_signing_time(T0 + timedelta(seconds=offset), T0, 300)
+    check_signing_time(T0 + timedelta(seconds=offset), T0, 300)
 
 
 @pytest.mark.parametrize("offset", [301, -301, 3600, -86400])
 def test_clock_skew(offset):
     with pytest.raises(LifecycleViolation) as info:
-        rules.check_signing_time(T0 + timedelta(seconds=offset), T0, 300)
+        check_signing_time(T0 + timedelta(seconds=offset), T0, 300)
     assert info.value.code == "clock_skew"
     assert info.value.extensions["server_time"] == format_time(T0)

@@ -30,7 +30,7 @@ from trace_service.ledger.checkpoint import sign_checkpoint
 from trace_service.ledger.envelope import Signature, build_envelope, sign_payload
 from trace_service.ledger.models import Checkpoint, LogEntry, LogNode
 from trace_service.lifecycle.models import ParcelItem, Subject
-from trace_service.lifecycle.payloads import format_time, parse_time
+from trace_service.plumbing.timestamps import format_time, parse_time
 from trace_service.tracing.models import Case, CaseRecord, CaseShare, CustodyRecord
 
 if TYPE_CHECKING:

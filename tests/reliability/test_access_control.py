@@ -42,8 +42,8 @@ from trace_service.identity.models import Credential
 from trace_service.ledger.models import LogEntry
 from trace_service.lifecycle.compose import KeyHolder, payload, sign, submission
 from trace_service.lifecycle.ingest import IngestContext
-from trace_service.lifecycle.payloads import format_time
 from trace_service.lifecycle.products import register_product
+from trace_service.plumbing.timestamps import format_time
 from trace_service.tracing.operations import trace_pending
 from trace_service.web.assets import served_packages
 

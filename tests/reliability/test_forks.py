@@ -24,11 +24,11 @@ from stdnum import ean
 
 from tests.lifecycle.flow import GTIN, now
 from tests.lifecycle.test_workers import Server, Shot, _fire
+from trace_service.audit.verify import verify_log
 from trace_service.db import new_session
 from trace_service.ledger import merkle
 from trace_service.ledger.checkpoint import verify_checkpoint
 from trace_service.ledger.models import LogEntry
-from trace_service.ledger.verify import verify_log
 from trace_service.lifecycle.compose import KeyHolder, payload, recipient, sign, submission
 
 pytestmark = pytest.mark.slow

@@ -28,7 +28,7 @@ from trace_service.identity.service_signer import SERVICE_PARTY_ID
 from trace_service.ledger import merkle
 from trace_service.ledger.checkpoint import Checkpoint, InvalidCheckpoint, verify_checkpoint
 from trace_service.lifecycle.compose import KeyHolder, payload, sign, submission
-from trace_service.lifecycle.payloads import format_time
+from trace_service.plumbing.timestamps import format_time
 
 
 def _keep_receipts(world: World) -> list[dict[str, Any]]:

@@ -22,8 +22,8 @@ from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
 from tests.reliability.mutations import DRAWS, Picture, Tamper, Target
+from trace_service.audit.verify import verify_log
 from trace_service.db import new_session
-from trace_service.ledger.verify import verify_log
 
 if TYPE_CHECKING:
     from tests.reliability.conftest import Story

@@ -17,8 +17,8 @@ from trace_service import create_app
 from trace_service.db import new_session
 from trace_service.identity.models import Party, PartyKey
 from trace_service.ledger.models import LogEntry
-from trace_service.lifecycle.payloads import parse_time
-from trace_service.lifecycle.world import Signer
+from trace_service.ledger.transitions import Signer
+from trace_service.plumbing.timestamps import parse_time
 from trace_service.tracing.custody import LoggedEvent
 
 SMALL = ["--parcels", "300", "--months", "3", "--seed", "7", "--start", "2025-10-01"]

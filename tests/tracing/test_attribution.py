@@ -25,8 +25,8 @@ from tests.tracing.test_custody import (
     Story,
     at,
 )
+from trace_service.ledger.transitions import Signer
 from trace_service.lifecycle.payloads import COMPLAINT_CATEGORIES
-from trace_service.lifecycle.world import Signer
 from trace_service.tracing.attribution import (
     RULES_BY_CATEGORY,
     RULES_VERSION,

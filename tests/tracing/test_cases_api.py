@@ -32,7 +32,7 @@ from tests.tracing.cases_flow import (
 from trace_service.db import new_session
 from trace_service.lifecycle.compose import payload, sign, submission
 from trace_service.lifecycle.ingest import IngestContext, ingest
-from trace_service.lifecycle.payloads import format_time, parse_time
+from trace_service.plumbing.timestamps import format_time, parse_time
 
 DAMAGED_RULE = "damaged.last_intact_custodian"
 
@@ -413,7 +413,7 @@ def test_a_tracing_failure_never_fails_the_complaint(
     def broken(*_: Any) -> int:
         raise RuntimeError("tracing is down")
 
-    monkeypatch.setattr("trace_service.lifecycle.api.trace_pending", broken)
+    monkeypatch.setattr("trace_service.tracing.on_complaint.trace_pending", broken)
     complaint = damaged_parcel(world, 1).complaint  # asserts the complaint got 201
 
     assert case(client, complaint, world.regulator)["status"] == "untraced"

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from trace_service.ledger.envelope import key_id
-from trace_service.lifecycle.payloads import format_time
-from trace_service.lifecycle.world import Signer
+from trace_service.ledger.transitions import Signer
+from trace_service.plumbing.timestamps import format_time
 from trace_service.tracing.custody import (
     BrokenCustodyChain,
     CustodySegment,

@@ -21,8 +21,8 @@ from trace_service.codes.render import (
     qr_code,
 )
 from trace_service.codes.schemas import LabelSheetQuery, ParsedSubject, ParseQuery
-from trace_service.interop.openapi import ProblemSchema
-from trace_service.problems import PROBLEM_JSON
+from trace_service.plumbing.openapi import ProblemSchema
+from trace_service.plumbing.problems import PROBLEM_JSON
 
 blp = Blueprint(
     "codes",

@@ -37,8 +37,8 @@ from trace_service.credit.snapshots import get_snapshot, snapshot_content, take_
 from trace_service.db import get_session, utcnow
 from trace_service.errors import Forbidden
 from trace_service.identity.auth import BEARER_DOC, current_party
-from trace_service.interop.openapi import problem_docs
 from trace_service.lifecycle.ingest import IngestContext
+from trace_service.plumbing.openapi import problem_docs
 
 blp = Blueprint(
     "credit",

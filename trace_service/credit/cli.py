@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 from trace_service.credit.snapshots import UnknownSnapshot, recompute, take_snapshot
 from trace_service.db import new_session
 from trace_service.lifecycle.ingest import IngestContext
-from trace_service.lifecycle.payloads import parse_time
+from trace_service.plumbing.timestamps import parse_time
 from trace_service.tracing.operations import trace_pending
 
 

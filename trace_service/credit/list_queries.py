@@ -31,7 +31,7 @@ from trace_service.credit.queries import (
 from trace_service.credit.snapshots import latest_snapshot
 from trace_service.errors import Forbidden
 from trace_service.identity.models import Party, PartyStatus
-from trace_service.lifecycle.payloads import format_time
+from trace_service.plumbing.timestamps import format_time
 
 
 def red_list(session: Session) -> dict[str, Any]:

@@ -14,9 +14,8 @@ from datetime import timedelta
 from typing import Any
 
 from trace_service.credit.parameters import DEFAULT_PARAMETERS
-from trace_service.lifecycle.errors import not_allowed, violation
-from trace_service.lifecycle.payloads import parse_time
-from trace_service.lifecycle.world import (
+from trace_service.ledger.record_errors import not_allowed, violation
+from trace_service.ledger.transitions import (
     THIS_EVENT,
     Signer,
     State,
@@ -24,6 +23,7 @@ from trace_service.lifecycle.world import (
     World,
     one_party_signer,
 )
+from trace_service.plumbing.timestamps import parse_time
 from trace_service.tracing.rulebook import DEFAULT_RULES
 
 COURIER_KINDS = ("courier_company", "outlet", "staff")

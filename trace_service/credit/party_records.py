@@ -16,7 +16,7 @@ from trace_service.credit.queries import REGULATOR, _party
 from trace_service.errors import Forbidden
 from trace_service.identity.models import Party
 from trace_service.lifecycle.models import Subject
-from trace_service.lifecycle.payloads import format_time, parse_time
+from trace_service.plumbing.timestamps import format_time, parse_time
 from trace_service.tracing.models import Case, CaseShare
 from trace_service.tracing.rulebook import DEFAULT_RULES, RuleSet
 

@@ -24,7 +24,7 @@ from trace_service.credit.snapshots import get_snapshot, latest_snapshot
 from trace_service.errors import DomainError, NotFound
 from trace_service.identity.models import Party
 from trace_service.lifecycle.models import Subject
-from trace_service.lifecycle.payloads import format_time
+from trace_service.plumbing.timestamps import format_time
 from trace_service.tracing.models import Case
 from trace_service.tracing.rulebook import DEFAULT_RULES, RuleSet
 

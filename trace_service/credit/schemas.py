@@ -11,7 +11,7 @@ from datetime import UTC
 from marshmallow import Schema, fields, validate
 
 from trace_service.credit.parameters import Grade, Role
-from trace_service.interop.openapi import API_TIME
+from trace_service.plumbing.openapi import API_TIME
 
 _DECIMAL = {"description": "decimal string"}
 # Log indices are 64-bit signed integers in storage; pages stay far inside that with any size.

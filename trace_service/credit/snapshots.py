@@ -41,8 +41,8 @@ from trace_service.ledger import log
 from trace_service.ledger.canonical import canonical_json
 from trace_service.lifecycle.ingest import IngestContext
 from trace_service.lifecycle.models import Subject
-from trace_service.lifecycle.payloads import format_time
 from trace_service.lifecycle.service_records import record_as_service
+from trace_service.plumbing.timestamps import format_time
 from trace_service.tracing.operations import trace_pending
 from trace_service.tracing.rulebook import RULES_VERSION
 

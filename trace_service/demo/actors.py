@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from trace_service.errors import DomainError
 from trace_service.identity import service as identity
-from trace_service.lifecycle.compose import KeyHolder, payload, recipient, sign, submission
+from trace_service.ledger.key_holder import KeyHolder
+from trace_service.lifecycle.compose import payload, recipient, sign, submission
 from trace_service.lifecycle.ingest import IngestContext, ingest
 from trace_service.lifecycle.receipts import Receipt
 

@@ -25,8 +25,8 @@ from trace_service.identity.schemas import (
     RevokeIn,
     StatusIn,
 )
-from trace_service.interop.openapi import problem_docs
 from trace_service.ledger.envelope import b64, decode_b64
+from trace_service.plumbing.openapi import problem_docs
 
 blp = Blueprint("identity", __name__, description="Parties, keys and credentials (实名)")
 problems = problem_docs(blp)

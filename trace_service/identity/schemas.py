@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from trace_service.identity.models import PartyKind
-from trace_service.interop.openapi import API_TIME
+from trace_service.plumbing.openapi import API_TIME
 
 KINDS = [k.value for k in PartyKind]
 

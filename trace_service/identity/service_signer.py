@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trace_service.identity.models import Party, PartyKey, PartyKind
+from trace_service.ledger.key_holder import KeyHolder
 from trace_service.ledger.log_key import load_or_create
-from trace_service.lifecycle.compose import KeyHolder
 
 SERVICE_PARTY_ID = "trace-service"
 KEY_FILE = "records_ed25519.pem"

@@ -17,7 +17,6 @@ from trace_service.db import get_session, utcnow
 from trace_service.interop import epcis_reads
 from trace_service.interop.epcis import epcis_document
 from trace_service.interop.exchange import credit_export, export_csv
-from trace_service.interop.openapi import problem_docs
 from trace_service.interop.schemas import (
     CreditExportOut,
     CreditExportQuery,
@@ -26,6 +25,7 @@ from trace_service.interop.schemas import (
 )
 from trace_service.ledger.models import LogEntry
 from trace_service.lifecycle.subjects import WAYBILL
+from trace_service.plumbing.openapi import problem_docs
 
 blp = Blueprint(
     "interop",

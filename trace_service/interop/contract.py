@@ -3,9 +3,10 @@
 - `schemas/openapi.json`: the OpenAPI 3.1 document flask-smorest builds from the marshmallow
   schemas of the HTTP API (the one served at /openapi.json);
 - `schemas/events/<type>.schema.json`: one JSON Schema (draft 2020-12) per signed payload type,
-  converted from `lifecycle.payloads` by apispec's marshmallow converter: unknown members refused
-  (additionalProperties false), patterns, enums, lengths and ranges carried over, and `type`
-  fixed to the event type (ingest picks the schema by it).
+  converted from each registered record type's schema (`ledger.records`) by apispec's
+  marshmallow converter: unknown members refused (additionalProperties false), patterns, enums,
+  lengths and ranges carried over, and `type` fixed to the event type (ingest picks the schema
+  by it).
 
 Files are rendered deterministically (sorted keys, two-space indent, UTF-8, trailing newline), so
 regenerating an unchanged contract changes no byte and `stale_files` can compare text.
@@ -21,37 +22,20 @@ from apispec.ext.marshmallow.openapi import OpenAPIConverter
 from flask import Flask
 from marshmallow import Schema, fields
 
-from trace_service.lifecycle import payloads
+from trace_service.ledger.payload_fields import Timestamp
+from trace_service.ledger.records import record_types
+from trace_service.plumbing.timestamps import RFC3339_UTC
 
 # Where the repository keeps the published contract (the package sits beside it).
 CONTRACT_DIR = Path(__file__).resolve().parents[2] / "schemas"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID_BASE = "https://trace-service.example/schemas/"
 
-EVENT_TITLES = {
-    "listing": "上架 listing",
-    "sale": "销售 sale",
-    "dispatch": "配送 dispatch (揽收 pickup)",
-    "handoff": "交接 custody handoff",
-    "delivery": "投递 delivery",
-    "receipt": "签收 receipt",
-    "review": "评价 review",
-    "complaint": "投诉 complaint",
-    "commitment": "信用承诺 credit commitment",
-    "attribution": "责任认定 attribution",
-    "objection": "异议 objection",
-    "decision": "复核决定 regulator's decision",
-    "resolution": "投诉办结 complaint resolution",
-    "rectification": "整改 rectification",
-    "nomination": "黑名单提名 black-list nomination",
-    "snapshot": "评级快照 rating snapshot",
-}
-
 
 def _timestamp(converter: OpenAPIConverter, field: fields.Field[Any], **_: Any) -> dict[str, Any]:
-    """What `payloads.Timestamp` accepts: an RFC 3339 UTC time with a 'Z'."""
-    if isinstance(field, payloads.Timestamp):
-        return {"format": "date-time", "pattern": payloads.RFC3339_UTC.pattern}
+    """What `Timestamp` accepts: an RFC 3339 UTC time with a 'Z'."""
+    if isinstance(field, Timestamp):
+        return {"format": "date-time", "pattern": RFC3339_UTC.pattern}
     return {}
 
 
@@ -63,14 +47,14 @@ def _converter() -> Any:  # apispec's converter is untyped
     return converter
 
 
-def event_json_schema(kind: str, schema: Schema) -> dict[str, Any]:
+def event_json_schema(kind: str, schema: Schema, title: str) -> dict[str, Any]:
     """The JSON Schema of one payload type, from its marshmallow schema."""
     body: dict[str, Any] = _converter().schema2jsonschema(schema)
     body["properties"]["type"] = {"const": kind}
     return {
         "$schema": JSON_SCHEMA_DIALECT,
         "$id": f"{SCHEMA_ID_BASE}events/{kind}.schema.json",
-        "title": f"trace_service {EVENT_TITLES.get(kind, kind)} event payload",
+        "title": f"trace_service {title} event payload",
         "description": "The signed payload of an event envelope; its signing input is "
         "'trace_service/event/v1\\n' followed by its RFC 8785 canonical form.",
         **body,
@@ -78,8 +62,8 @@ def event_json_schema(kind: str, schema: Schema) -> dict[str, Any]:
 
 
 def event_json_schemas() -> dict[str, dict[str, Any]]:
-    """Every payload type's JSON Schema, by type."""
-    return {kind: event_json_schema(kind, s) for kind, s in payloads.PAYLOAD_SCHEMAS.items()}
+    """Every registered record type's payload JSON Schema, by type."""
+    return {t.name: event_json_schema(t.name, t.schema, t.title) for t in record_types()}
 
 
 def openapi_document(app: Flask) -> dict[str, Any]:

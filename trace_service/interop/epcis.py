@@ -33,7 +33,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from trace_service.lifecycle.payloads import format_time
+from trace_service.plumbing.timestamps import format_time
 
 GS1_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 # The service's own vocabulary (business steps and extension members), prefix "tsv".

@@ -29,7 +29,7 @@ from trace_service.credit.models import CreditRecord, Snapshot
 from trace_service.credit.snapshots import get_snapshot, latest_snapshot, snapshot_content
 from trace_service.identity.models import Party
 from trace_service.ledger import log
-from trace_service.lifecycle.payloads import format_time
+from trace_service.plumbing.timestamps import format_time
 from trace_service.tracing.models import CaseRecord
 
 FORMAT = "trace_service credit exchange v1"

@@ -33,8 +33,8 @@ from trace_service.interop.exchange import (
     rating_row,
 )
 from trace_service.ledger.models import LogEntry
-from trace_service.lifecycle.payloads import parse_time
 from trace_service.lifecycle.resolve import read_entry
+from trace_service.plumbing.timestamps import parse_time
 
 Cells = dict[str, str]
 

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from trace_service.interop.epcis import GS1_CONTEXT
-from trace_service.interop.openapi import API_TIME
+from trace_service.plumbing.openapi import API_TIME
 
 MAX_PER_PAGE = 1000
 

@@ -10,11 +10,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from trace_service.db import get_session, utcnow
-from trace_service.interop.openapi import problem_docs
 from trace_service.ledger import log
 from trace_service.ledger.envelope import b64
 from trace_service.ledger.log_key import current_log_key
-from trace_service.lifecycle.schemas import LoggedEnvelope
+from trace_service.ledger.schemas import LoggedEnvelope
+from trace_service.plumbing.openapi import problem_docs
 
 blp = Blueprint("log", __name__, description="Transparency log (RFC 9162, C2SP checkpoints)")
 problems = problem_docs(blp)

@@ -15,20 +15,18 @@ from trace_service.codes.digital_link import parse_route_subject
 from trace_service.db import get_session, utcnow
 from trace_service.errors import BadRequest, DomainError, Forbidden, NotFound
 from trace_service.identity.auth import BEARER_DOC, current_party
-from trace_service.interop.openapi import problem_docs
 from trace_service.ledger.envelope import b64
 from trace_service.ledger.models import LogEntry
+from trace_service.ledger.schemas import LoggedEnvelope
 from trace_service.lifecycle import personal_data, products, resolve
 from trace_service.lifecycle.group_commit import GroupCommit
 from trace_service.lifecycle.ingest import IngestContext, ingest
-from trace_service.lifecycle.payloads import format_time, parse_time
 from trace_service.lifecycle.receipts import Receipt
 from trace_service.lifecycle.schemas import (
     AccessRecord,
     BatchResponse,
     BatchSubmission,
     EnvelopeSubmission,
-    LoggedEnvelope,
     ProductIn,
     ProductOut,
     ReceiptSchema,
@@ -36,9 +34,10 @@ from trace_service.lifecycle.schemas import (
     RecipientQuery,
     TimelineOut,
 )
-from trace_service.ops.metrics import count_ingest
-from trace_service.tracing.operations import trace_pending
-from trace_service.web.routes import page
+from trace_service.lifecycle.signals import complaints_accepted, events_ingested
+from trace_service.plumbing.openapi import problem_docs
+from trace_service.plumbing.static_pages import page
+from trace_service.plumbing.timestamps import format_time
 
 blp = Blueprint("lifecycle", __name__, description="Signed lifecycle events and item resolution")
 problems = problem_docs(blp)
@@ -112,22 +111,13 @@ def _complaint_time(raw: Any) -> str | None:
     return None
 
 
-def _trace_accepted_complaints(times: list[str]) -> None:
-    """Attribute complaints as soon as they are accepted (责任倒查), logging the service-signed
-    attributions. Never fails the client's request: the complaint is logged whatever happens
-    here, and a failure leaves it for the next complaint, POST /cases/trace or the snapshot."""
-    session = get_session()
-    try:
-        now = utcnow()
-        # Whole seconds, as parties sign, unless a complaint just accepted is later than that.
-        moment = max([now.replace(microsecond=0), *(t for t in map(parse_time, times) if t <= now)])
-        trace_pending(session, _context(), moment)
-    except DomainError as exc:  # e.g. a concurrent request logged the same attribution first
-        session.rollback()
-        log.warning("tracing after an accepted complaint was refused: %s", exc.detail)
-    except Exception:
-        session.rollback()
-        log.exception("tracing after an accepted complaint failed; it stays untraced for now")
+def _tell(outcomes: list[Any], *, batch: bool, complained: list[str]) -> None:
+    """Tell whoever listens what ingest did (metrics) and which complaints it accepted
+    (back-tracing attributes them at once, 责任倒查)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    events_ingested.send(app, outcomes=outcomes, batch=batch)
+    if complained:
+        complaints_accepted.send(app, times=complained, now=utcnow())
 
 
 @blp.route("/events")
@@ -144,12 +134,11 @@ class Events(MethodView):
         # Concurrent requests of this worker are ingested together (one lock, one checkpoint).
         group: GroupCommit = current_app.extensions.setdefault("trace_group_commit", GroupCommit())
         outcome = group.submit(get_session(), body, _context(), utcnow)
-        count_ingest([outcome])
+        complained = _complaint_time(body)
+        fresh = not isinstance(outcome, DomainError) and not outcome.duplicate
+        _tell([outcome], batch=False, complained=[complained] if fresh and complained else [])
         if isinstance(outcome, DomainError):
             raise outcome
-        complained = _complaint_time(body)
-        if not outcome.duplicate and complained is not None:
-            _trace_accepted_complaints([complained])
         return _sent_as_built(receipt_json(outcome), 200 if outcome.duplicate else 201)
 
 
@@ -170,7 +159,6 @@ class EventBatch(MethodView):
         if len(events) > limit:
             raise BatchTooLarge(f"at most {limit} events per batch, got {len(events)}", limit=limit)
         outcomes = ingest(get_session(), events, _context(), utcnow())
-        count_ingest(outcomes, batch=True)
         results: list[dict[str, Any]] = []
         for outcome in outcomes:
             if isinstance(outcome, DomainError):
@@ -186,8 +174,7 @@ class EventBatch(MethodView):
             for time in [_complaint_time(raw)]
             if time is not None
         ]
-        if complained:
-            _trace_accepted_complaints(complained)
+        _tell(list(outcomes), batch=True, complained=complained)
         accepted = sum(1 for r in results if "receipt" in r)
         body = {"accepted": accepted, "rejected": len(results) - accepted, "results": results}
         return _sent_as_built(body, 200)

@@ -4,35 +4,13 @@ from __future__ import annotations
 
 import base64
 import os
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import nacl.signing
-
-from trace_service.ledger.envelope import Envelope, envelope_json, key_id, sign_payload
-from trace_service.lifecycle.payloads import format_time
+from trace_service.ledger.envelope import Envelope, envelope_json, sign_payload
+from trace_service.ledger.key_holder import KeyHolder
 from trace_service.lifecycle.personal_data import commitment
-
-
-@dataclass
-class KeyHolder:
-    """A signing key and, for registered parties, the party it belongs to."""
-
-    signing_key: nacl.signing.SigningKey = field(default_factory=nacl.signing.SigningKey.generate)
-    party_id: str | None = None
-
-    @property
-    def public_key(self) -> bytes:
-        return bytes(self.signing_key.verify_key)
-
-    @property
-    def public_b64(self) -> str:
-        return base64.b64encode(self.public_key).decode()
-
-    @property
-    def keyid(self) -> str:
-        return key_id(self.public_key)
+from trace_service.plumbing.timestamps import format_time
 
 
 def payload(

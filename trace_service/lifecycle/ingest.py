@@ -9,7 +9,7 @@ by event: each gets its own receipt or problem, and a later event may build on a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,22 +19,26 @@ from sqlalchemy.orm import Session
 
 from trace_service.db import serialized_write
 from trace_service.errors import DomainError
-from trace_service.identity.models import Party, PartyKey
+from trace_service.identity.models import Party
 from trace_service.ledger import log
 from trace_service.ledger.envelope import (
-    Envelope,
-    decode_b64,
     key_id,
-    parse_envelope,
-    verify_signatures,
 )
+from trace_service.ledger.indexing import IndexedEvent, index_events
+from trace_service.ledger.key_holder import KeyHolder
 from trace_service.ledger.log_key import LogKey
 from trace_service.ledger.models import LogEntry
-from trace_service.lifecycle import personal_data, references, rules
-from trace_service.lifecycle.compose import KeyHolder
-from trace_service.lifecycle.errors import InvalidPayload, not_allowed, violation
-from trace_service.lifecycle.models import ParcelItem, Product
-from trace_service.lifecycle.payloads import parse_time, validate_payload
+from trace_service.ledger.record_errors import violation
+from trace_service.ledger.record_rules import apply_event, check_signing_time
+from trace_service.ledger.records import (
+    fact_sources,
+    referenced_parties,
+    referenced_subjects,
+    wanted_facts,
+)
+from trace_service.ledger.transitions import PartyFacts, World
+from trace_service.lifecycle import personal_data
+from trace_service.lifecycle.models import ParcelItem
 from trace_service.lifecycle.receipts import Outcome, Receipt, stored_receipt
 from trace_service.lifecycle.subject_heads import (
     Head,
@@ -44,9 +48,7 @@ from trace_service.lifecycle.subject_heads import (
     store_buyer_keys,
     store_heads,
 )
-from trace_service.lifecycle.subjects import validate_subject
-from trace_service.lifecycle.world import PartyFacts, Signer, World
-from trace_service.tracing.indexing import IndexedEvent, complaint_facts, index_events
+from trace_service.lifecycle.submissions import Prepared, prepare_submission, resolve_signers
 
 
 class Fork(DomainError):
@@ -55,18 +57,9 @@ class Fork(DomainError):
     title = "Another event already follows the same predecessor"
 
 
-@dataclass
-class _Prepared:
-    position: int
-    envelope: Envelope
-    signed_at: datetime
-    recipient: personal_data.Recipient | None
-    signers: list[Signer] = field(default_factory=list)
-
-
 @dataclass(frozen=True)
 class _Accepted:
-    events: list[_Prepared]
+    events: list[Prepared]
     appended: log.Appended | None
 
 
@@ -91,127 +84,21 @@ class IngestContext:
         )
 
 
-def _prepare(position: int, raw: Any) -> _Prepared:
-    if isinstance(raw, dict) and "personal_data" in raw:
-        raw = dict(raw)
-        pd_raw = raw.pop("personal_data")
-    else:
-        pd_raw = None
-    envelope = parse_envelope(raw)
-    payload = envelope.payload
-    validate_payload(payload)
-    validate_subject(payload["subject"], payload["type"])
-    signed_at = parse_time(payload["time"])
-    recipient = None
-    if payload["type"] == "dispatch":
-        if pd_raw is None:
-            raise InvalidPayload(
-                "a dispatch carries the recipient's personal_data (kept encrypted, never public)",
-                code="personal_data_required",
-            )
-        recipient = personal_data.parse_recipient(pd_raw)
-        if recipient.commitment() != payload["recipient_commitment"]:
-            raise InvalidPayload(
-                "recipient_commitment does not match the personal_data sent with it",
-                code="commitment_mismatch",
-            )
-        for item in payload["items"]:
-            validate_subject(item, "listing")
-    elif pd_raw is not None:
-        raise InvalidPayload("only a dispatch carries personal_data")
-    return _Prepared(position, envelope, signed_at, recipient)
-
-
-def _resolve_signers(
-    session: Session, prepared: list[_Prepared], outcomes: list[Outcome | None]
-) -> None:
-    """Verify every signature against its registered key (or a buyer key named by a sale)."""
-    keyids = {s.keyid for p in prepared for s in p.envelope.signatures}
-    keys: dict[str, PartyKey] = {}
-    parties: dict[str, Party] = {}
-    if keyids:  # each key with its party, in one round trip
-        for found, owner in session.execute(
-            select(PartyKey, Party)
-            .outerjoin(Party, Party.id == PartyKey.party_id)
-            .where(PartyKey.keyid.in_(keyids))
-        ):
-            keys[found.keyid] = found
-            if owner is not None:
-                parties[owner.id] = owner
-    # A buyer may confirm receipt in the same batch as the sale that introduced the key.
-    batch_buyer_keys: dict[str, bytes] = {}
-    for p in prepared:
-        if p.envelope.payload["type"] == "sale":
-            try:
-                raw = decode_b64(p.envelope.payload["buyer_key"], length=32, what="buyer_key")
-            except DomainError:
-                continue
-            batch_buyer_keys[key_id(raw)] = raw
-    for p in prepared:
-        try:
-            public: dict[str, bytes] = {}
-            for s in p.envelope.signatures:
-                key = keys.get(s.keyid)
-                if key is not None:
-                    public[s.keyid] = bytes(key.public_key)
-                elif s.keyid in batch_buyer_keys:
-                    public[s.keyid] = batch_buyer_keys[s.keyid]
-            verify_signatures(p.envelope, public)
-            for s in p.envelope.signatures:
-                key = keys.get(s.keyid)
-                if key is None:
-                    p.signers.append(Signer(s.keyid))
-                    continue
-                if p.signed_at < key.valid_from:
-                    raise not_allowed("key_not_yet_valid", f"key {s.keyid} is not valid yet")
-                if key.revoked_at is not None and p.signed_at >= key.revoked_at:
-                    raise not_allowed(
-                        "key_revoked", f"key {s.keyid} was revoked before the event was signed"
-                    )
-                party = parties.get(key.party_id) if key.party_id else None
-                if key.party_id is not None and (party is None or party.status != "active"):
-                    raise not_allowed("party_inactive", f"the party of key {s.keyid} is not active")
-                p.signers.append(
-                    Signer(
-                        s.keyid,
-                        party.id if party else None,
-                        party.kind if party else None,
-                        party.company_id if party else None,
-                        party.outlet_id if party else None,
-                    )
-                )
-        except DomainError as exc:
-            outcomes[p.position] = exc
-
-
-def _load_world(session: Session, prepared: list[_Prepared]) -> tuple[dict[str, Head], World]:
+def _load_world(session: Session, prepared: list[Prepared]) -> tuple[dict[str, Head], World]:
+    """The chain heads of every subject the batch touches, and the parties and facts its rules
+    consult (each registered fact source reads the keys the batch's payloads want)."""
     subjects: set[str] = set()
     party_ids: set[str] = set()
-    gtins: set[str] = set()
     for p in prepared:
         payload = p.envelope.payload
-        subjects |= references.referenced_subjects(payload)
-        party_ids |= references.referenced_parties(payload)
-        if payload["type"] == "listing":
-            gtins.add(references.item_gtin(payload["subject"]))
+        subjects |= referenced_subjects(payload)
+        party_ids |= referenced_parties(payload)
     heads = load_heads(session, subjects)
     # Second round: subjects only known from a loaded state (the items of a received parcel).
     more = {
-        s
-        for p in prepared
-        for s in references.referenced_subjects(p.envelope.payload, state_lookup(heads))
+        s for p in prepared for s in referenced_subjects(p.envelope.payload, state_lookup(heads))
     } - set(heads)
     heads.update(load_heads(session, more))
-    owners: dict[str, str] = (
-        {
-            gtin: merchant
-            for gtin, merchant in session.execute(
-                select(Product.gtin, Product.merchant_id).where(Product.gtin.in_(gtins))
-            )
-        }
-        if gtins
-        else {}
-    )
     parties = (
         {
             p.id: PartyFacts(p.id, p.kind, p.company_id, p.status == "active", p.outlet_id)
@@ -220,13 +107,12 @@ def _load_world(session: Session, prepared: list[_Prepared]) -> tuple[dict[str, 
         if party_ids
         else {}
     )
-    complaints = [
-        p.envelope.payload["complaint"]
-        for p in prepared
-        if p.envelope.payload["type"] == "attribution"
-        and isinstance(p.envelope.payload.get("complaint"), str)
-    ]
-    return heads, World(owners, parties, complaint_facts(session, complaints))
+    wanted = wanted_facts(p.envelope.payload for p in prepared)
+    facts = {
+        source.name: source.load(session, wanted[source.name]) if wanted[source.name] else {}
+        for source in fact_sources()
+    }
+    return heads, World(parties, facts)
 
 
 def _check_chain(
@@ -264,10 +150,10 @@ def ingest(
     written. Raises only for failures of the database itself.
     """
     outcomes: list[Outcome | None] = [None] * len(submissions)
-    prepared: list[_Prepared] = []
+    prepared: list[Prepared] = []
     for position, raw in enumerate(submissions):
         try:
-            prepared.append(_prepare(position, raw))
+            prepared.append(prepare_submission(position, raw))
         except DomainError as exc:
             outcomes[position] = exc
     # An envelope already in the log gets its receipt back, however late the retry and whatever
@@ -282,10 +168,10 @@ def ingest(
     fresh = [p for p in prepared if p.envelope.hash not in logged]
     for p in fresh:
         try:
-            rules.check_signing_time(p.signed_at, now, ctx.skew_seconds)
+            check_signing_time(p.signed_at, now, ctx.skew_seconds)
         except DomainError as exc:
             outcomes[p.position] = exc
-    _resolve_signers(session, [p for p in fresh if outcomes[p.position] is None], outcomes)
+    resolve_signers(session, [p for p in fresh if outcomes[p.position] is None], outcomes)
     prepared = [p for p in prepared if outcomes[p.position] is None]
     # Verification ran in a read transaction; the write lock starts a fresh one.
     accepted = _Accepted([], None)
@@ -298,7 +184,7 @@ def ingest(
 
 def _apply_under_lock(
     session: Session,
-    prepared: list[_Prepared],
+    prepared: list[Prepared],
     outcomes: list[Outcome | None],
     duplicates: dict[int, str],
     ctx: IngestContext,
@@ -307,7 +193,7 @@ def _apply_under_lock(
     hashes = [p.envelope.hash for p in prepared]
     known = set(session.scalars(select(LogEntry.hash).where(LogEntry.hash.in_(hashes))))
     heads, world = _load_world(session, prepared)
-    accepted: list[_Prepared] = []
+    accepted: list[Prepared] = []
     seen: set[str] = set()
     buyer_keys: dict[str, tuple[bytes, datetime]] = {}
     parcel_items: list[dict[str, str]] = []
@@ -323,9 +209,9 @@ def _apply_under_lock(
             subject = payload["subject"]
             _check_chain(session, payload, heads.get(subject), links)
             state_of = state_lookup(heads)
-            involved = references.referenced_subjects(payload, state_of)
+            involved = referenced_subjects(payload, state_of)
             states = {s: state_of(s) for s in involved}
-            transition = rules.apply_event(payload, p.signers, states, world, p.envelope.hash)
+            transition = apply_event(payload, p.signers, states, world, p.envelope.hash)
         except DomainError as exc:
             outcomes[p.position] = exc
             continue

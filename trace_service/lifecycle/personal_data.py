@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from trace_service.errors import Forbidden, NotFound
 from trace_service.identity.models import Party
 from trace_service.ledger.canonical import canonical_json
-from trace_service.lifecycle.errors import InvalidPayload
+from trace_service.ledger.record_errors import InvalidPayload
 from trace_service.lifecycle.models import PersonalData, PersonalDataRead, Subject
 
 KEY_FILE = "personal_data.key"

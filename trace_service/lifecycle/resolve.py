@@ -19,7 +19,7 @@ from trace_service.ledger import merkle
 from trace_service.ledger.envelope import Envelope, Signature, verify_signatures
 from trace_service.ledger.models import LogEntry
 from trace_service.lifecycle.models import ParcelItem, Product
-from trace_service.lifecycle.payloads import format_time
+from trace_service.plumbing.timestamps import format_time
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,20 @@
 """The lifecycle rules between event types, as pure functions over subject states (DESIGN §3).
 
-A subject's state is a JSON-ready dict kept beside its chain head; `apply_event` takes the states
-of every subject an event touches and returns the states after it, or raises a violation with
-its own stable code. The verifier replays the whole log through the same function.
+A subject's state is a JSON-ready dict kept beside its chain head; each rule takes the states of
+every subject an event touches and returns the states after it, or raises a violation with its
+own stable code. They are registered in `lifecycle.record_types`; ingest and the verifier apply
+them through `ledger.record_rules.apply_event`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
-from trace_service.credit import list_rules
-from trace_service.lifecycle.errors import not_allowed, violation
-from trace_service.lifecycle.payloads import format_time, parse_time
-from trace_service.lifecycle.references import item_gtin, subject_kind
-from trace_service.lifecycle.world import (
-    THIS_EVENT,
+from trace_service.ledger.envelope import decode_b64, key_id
+from trace_service.ledger.record_errors import not_allowed, violation
+from trace_service.ledger.records import subject_kind
+from trace_service.ledger.transitions import (
     Signer,
     State,
     Transition,
@@ -25,70 +23,17 @@ from trace_service.lifecycle.world import (
     registered_party,
     require_state,
 )
-from trace_service.tracing import case_rules
+from trace_service.lifecycle.references import item_gtin
+from trace_service.plumbing.timestamps import parse_time
+
+PRODUCT_OWNERS = "product_owners"  # the fact source of registered products' merchants
 
 
-def apply_event(
-    payload: Mapping[str, Any],
-    signers: list[Signer],
-    states: Mapping[str, State | None],
-    world: World,
-    digest: str = "",
-) -> Transition:
-    """The subject states after `payload` (whose event hash is `digest`), signed by `signers`;
-    raises the violation it commits.
-
-    Raises LifecycleViolation (409) for an impossible sequence and SignerNotAllowed (403) when
-    the signers may not record this event; each with its own stable code.
-    """
-    kind = payload["type"]
-    subject = payload["subject"]
-    expected = {
-        "listing": "item", "sale": "item", "review": "item", "dispatch": "parcel",
-        "handoff": "parcel", "delivery": "parcel", "receipt": "parcel", "commitment": "party",
-        "attribution": "case", "resolution": "case", "nomination": "party",
-        "rectification": "party", "snapshot": "ratings",
-    }.get(kind)  # fmt: skip
-    actual = subject_kind(subject)
-    if kind in ("objection", "decision") and actual not in ("case", "party"):
-        raise violation("wrong_subject_kind", f"a {kind} is about a complaint case or a party")
-    if expected is not None and actual != expected:
-        raise violation("wrong_subject_kind", f"a {kind} is about a {expected}, not {subject}")
-    state = states.get(subject)
-    signed_at = parse_time(payload["time"])
-    # Time runs forward for every subject an event touches (a dispatch is not dated before
-    # its items' sale, a review not before the receipt that made it possible).
-    for other, other_state in states.items():
-        if other_state is not None and signed_at < parse_time(other_state["last_time"]):
-            raise violation(
-                "time_before_previous",
-                f"the event is dated before the last event of {other} ({other_state['last_time']})",
-            )
-    if kind in ("objection", "decision"):
-        handler = _PARTY_HANDLERS[kind] if actual == "party" else _CASE_HANDLERS[kind]
-    else:
-        handler = _HANDLERS[kind]
-    transition = handler(payload, signers, state, states, world)
-    for changed in transition.states.values():
-        changed["last_time"] = payload["time"]
-        _name_this_event(changed, digest)
-    return transition
-
-
-def _name_this_event(state: State, digest: str) -> None:
-    """Put the event's hash where a handler wrote THIS_EVENT (top level or one level down)."""
-    for key, value in state.items():
-        if value == THIS_EVENT:
-            state[key] = digest
-        elif isinstance(value, dict) and THIS_EVENT in value.values():
-            state[key] = {k: digest if v == THIS_EVENT else v for k, v in value.items()}
-
-
-def _listing(p: Mapping[str, Any], signers: list[Signer], state: State | None,
+def listing(p: Mapping[str, Any], signers: list[Signer], state: State | None,
              states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
     signer = one_party_signer(signers, ("merchant",), "listing")
     gtin = item_gtin(p["subject"])
-    owner = world.product_owners.get(gtin)
+    owner = world.fact(PRODUCT_OWNERS, gtin)
     if owner is None:
         raise violation("unknown_product", f"product {gtin} is not registered")
     if owner != signer.party_id:
@@ -105,10 +50,8 @@ def _listing(p: Mapping[str, Any], signers: list[Signer], state: State | None,
     return Transition({p["subject"]: new})
 
 
-def _sale(p: Mapping[str, Any], signers: list[Signer], state: State | None,
+def sale(p: Mapping[str, Any], signers: list[Signer], state: State | None,
           states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
-    from trace_service.ledger.envelope import decode_b64, key_id
-
     signer = one_party_signer(signers, ("merchant",), "sale")
     if state is None:
         raise violation("not_listed", f"{p['subject']} was never listed; list it before selling")
@@ -127,7 +70,7 @@ def _sale(p: Mapping[str, Any], signers: list[Signer], state: State | None,
     return Transition({p["subject"]: new}, buyer_key=buyer_key)
 
 
-def _dispatch(p: Mapping[str, Any], signers: list[Signer], state: State | None,
+def dispatch(p: Mapping[str, Any], signers: list[Signer], state: State | None,
               states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
     if state is not None:
         raise violation("parcel_exists", f"{p['subject']} was already dispatched")
@@ -179,7 +122,7 @@ def _dispatch(p: Mapping[str, Any], signers: list[Signer], state: State | None,
     return Transition(changed, parcel_items=tuple(items))
 
 
-def _handoff(p: Mapping[str, Any], signers: list[Signer], state: State | None,
+def handoff(p: Mapping[str, Any], signers: list[Signer], state: State | None,
              states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
     state = require_state(state, p["subject"])
     if state["status"] != "in_transit":
@@ -217,7 +160,7 @@ def _handoff(p: Mapping[str, Any], signers: list[Signer], state: State | None,
     return Transition({p["subject"]: new})
 
 
-def _delivery(p: Mapping[str, Any], signers: list[Signer], state: State | None,
+def delivery(p: Mapping[str, Any], signers: list[Signer], state: State | None,
               states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
     state = require_state(state, p["subject"])
     if state["status"] != "in_transit":
@@ -247,7 +190,7 @@ def _buyer(signers: list[Signer], buyers: list[str], event: str) -> Signer:
     return signers[0]
 
 
-def _receipt(p: Mapping[str, Any], signers: list[Signer], state: State | None,
+def receipt(p: Mapping[str, Any], signers: list[Signer], state: State | None,
              states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
     state = require_state(state, p["subject"])
     buyer = _buyer(signers, state["buyers"], "receipt")
@@ -270,7 +213,7 @@ def _receipt(p: Mapping[str, Any], signers: list[Signer], state: State | None,
     return Transition(changed)
 
 
-def _review(p: Mapping[str, Any], signers: list[Signer], state: State | None,
+def review(p: Mapping[str, Any], signers: list[Signer], state: State | None,
             states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
     state = require_state(state, p["subject"])
     buyer = _buyer(signers, state["buyers"], "review")
@@ -286,7 +229,7 @@ def _review(p: Mapping[str, Any], signers: list[Signer], state: State | None,
     return Transition({p["subject"]: new})
 
 
-def _complaint(p: Mapping[str, Any], signers: list[Signer], state: State | None,
+def complaint(p: Mapping[str, Any], signers: list[Signer], state: State | None,
                states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
     state = require_state(state, p["subject"])
     if state["kind"] not in ("item", "parcel"):
@@ -309,7 +252,7 @@ def _complaint(p: Mapping[str, Any], signers: list[Signer], state: State | None,
     return Transition({p["subject"]: new})
 
 
-def _commitment(p: Mapping[str, Any], signers: list[Signer], state: State | None,
+def commitment(p: Mapping[str, Any], signers: list[Signer], state: State | None,
                 states: Mapping[str, State | None], world: World) -> Transition:  # fmt: skip
     party_id = p["subject"].removeprefix("party/")
     if len(signers) != 1 or signers[0].party_id != party_id:
@@ -317,34 +260,3 @@ def _commitment(p: Mapping[str, Any], signers: list[Signer], state: State | None
     new: State = dict(state) if state else {"kind": "party", "commitments": 0}
     new["commitments"] += 1
     return Transition({p["subject"]: new})
-
-
-_HANDLERS = {
-    "listing": _listing,
-    "sale": _sale,
-    "dispatch": _dispatch,
-    "handoff": _handoff,
-    "delivery": _delivery,
-    "receipt": _receipt,
-    "review": _review,
-    "complaint": _complaint,
-    "commitment": _commitment,
-    "attribution": case_rules.attribution,
-    "resolution": case_rules.resolution,
-    "nomination": list_rules.nomination,
-    "rectification": list_rules.rectification,
-    "snapshot": list_rules.snapshot,
-}
-_CASE_HANDLERS = {"objection": case_rules.objection, "decision": case_rules.decision}
-_PARTY_HANDLERS = {"objection": list_rules.objection, "decision": list_rules.decision}
-
-
-def check_signing_time(signed_at: datetime, now: datetime, skew_seconds: int) -> None:
-    """Refuse an event whose claimed time is further than the skew bound from the server's clock."""
-    if abs((signed_at - now).total_seconds()) > skew_seconds:
-        raise violation(
-            "clock_skew",
-            f"event time {format_time(signed_at)} is more than {skew_seconds}s from the server "
-            f"time {format_time(now)}",
-            server_time=format_time(now),
-        )

@@ -11,9 +11,9 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from trace_service.identity.models import PartyKey
-from trace_service.lifecycle import references
+from trace_service.ledger import records
+from trace_service.ledger.transitions import State
 from trace_service.lifecycle.models import Subject
-from trace_service.lifecycle.world import State
 
 
 @dataclass
@@ -56,7 +56,7 @@ def store_heads(session: Session, heads: dict[str, Head]) -> None:
             [
                 {
                     "id": sid,
-                    "kind": references.subject_kind(sid),
+                    "kind": records.subject_kind(sid),
                     "head": h.head,
                     "head_idx": h.head_idx,
                     "length": h.length,

@@ -1,7 +1,7 @@
 """Operations: health, metrics, request logs, rate limits, security headers, key rotation.
 
-Submodules are imported inside `init_app` so that importing `trace_service.ops.request_id` (as
-the problem renderer does) stays cheap and free of import cycles.
+Submodules are imported inside `init_app`, so importing the package stays cheap and free of
+import cycles.
 """
 
 from __future__ import annotations

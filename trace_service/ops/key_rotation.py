@@ -25,7 +25,7 @@ from trace_service.ledger import log
 from trace_service.ledger.checkpoint import InvalidCheckpoint, parse_checkpoint, sign_checkpoint
 from trace_service.ledger.log_key import LogKey, RetiredKey, retired_key
 from trace_service.ledger.models import Checkpoint
-from trace_service.lifecycle.payloads import format_time
+from trace_service.plumbing.timestamps import format_time
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,7 @@ def _budget(name: str, limit: str, what: str) -> ApplicationLimit:
 
 
 def _retry_after(limit: RequestLimit) -> Response:
-    # Carried to the problem response by trace_service.problems. `reset_at` is already
+    # Carried to the problem response by trace_service.plumbing.problems. `reset_at` is already
     # rounded up to the next whole second.
     seconds = max(1, int(limit.reset_at - time.time()))
     return Response(status=429, headers={"Retry-After": str(seconds)})

@@ -12,6 +12,7 @@ import logging
 import os
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Blueprint, Flask, Response
 from prometheus_client import (
@@ -33,6 +34,7 @@ from sqlalchemy.orm import Session
 from trace_service.db import get_session
 from trace_service.errors import DomainError
 from trace_service.ledger.models import Checkpoint
+from trace_service.lifecycle.signals import events_ingested
 from trace_service.ops.request_log import elapsed_seconds, method_label, route_template
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,10 @@ def count_ingest(outcomes: Sequence[object], *, batch: bool = False) -> None:
             INGEST_EVENTS.labels("duplicate", "").inc()
         else:
             INGEST_EVENTS.labels("accepted", "").inc()
+
+
+def _count_ingested(app: Flask, outcomes: Sequence[object], batch: bool, **_: Any) -> None:
+    count_ingest(outcomes, batch=batch)
 
 
 class LogGauges(Collector):
@@ -131,3 +137,4 @@ def _observe(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     app.after_request(_observe)
     app.register_blueprint(bp)
+    events_ingested.connect(_count_ingested, sender=app, weak=False)

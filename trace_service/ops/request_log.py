@@ -16,7 +16,7 @@ from flask.logging import default_handler
 
 from trace_service.identity.auth import bearer_token
 from trace_service.identity.service import authenticate
-from trace_service.ops.request_id import HEADER, assign_request_id, current_request_id
+from trace_service.plumbing.request_id import HEADER, assign_request_id, current_request_id
 
 PACKAGE_LOGGER = "trace_service"
 log = logging.getLogger("trace_service.requests")

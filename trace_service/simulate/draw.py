@@ -14,7 +14,7 @@ import random
 
 import nacl.signing
 
-from trace_service.lifecycle.compose import KeyHolder
+from trace_service.ledger.key_holder import KeyHolder
 from trace_service.simulate import names
 from trace_service.simulate.names import CATALOG, CITIES, City
 from trace_service.simulate.params import (

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from trace_service.lifecycle.compose import KeyHolder, payload, sign, submission
-from trace_service.lifecycle.payloads import format_time
+from trace_service.ledger.key_holder import KeyHolder
+from trace_service.lifecycle.compose import payload, sign, submission
 from trace_service.lifecycle.personal_data import commitment
+from trace_service.plumbing.timestamps import format_time
 from trace_service.simulate.params import ORDER_LEAD
 from trace_service.simulate.parcel import Parcel, Step
 from trace_service.simulate.world import Merchant, Product, Unit, World

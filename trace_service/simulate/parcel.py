@@ -7,7 +7,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from trace_service.lifecycle.compose import KeyHolder
+from trace_service.ledger.key_holder import KeyHolder
 from trace_service.simulate.names import City
 from trace_service.simulate.world import Company, Merchant, Product, Unit
 

@@ -12,7 +12,7 @@ from collections import deque
 
 import nacl.signing
 
-from trace_service.lifecycle.compose import KeyHolder
+from trace_service.ledger.key_holder import KeyHolder
 from trace_service.simulate import names
 from trace_service.simulate.life import Life
 from trace_service.simulate.names import City

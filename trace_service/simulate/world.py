@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from trace_service.lifecycle.compose import KeyHolder
+from trace_service.ledger.key_holder import KeyHolder
 from trace_service.simulate.names import City
 from trace_service.simulate.params import SimulationParams
 

@@ -13,8 +13,8 @@ from flask_smorest import Blueprint
 from trace_service.db import get_session, utcnow
 from trace_service.errors import Forbidden
 from trace_service.identity.auth import BEARER_DOC, current_party
-from trace_service.interop.openapi import problem_docs
 from trace_service.lifecycle.ingest import IngestContext
+from trace_service.plumbing.openapi import problem_docs
 from trace_service.tracing import queries
 from trace_service.tracing.operations import trace_pending
 from trace_service.tracing.schemas import CaseDetail, CasePage, CaseQuery, TraceResult

@@ -39,8 +39,8 @@ from typing import Any
 
 from trace_service.errors import DomainError
 from trace_service.ledger.envelope import decode_b64, key_id
-from trace_service.lifecycle.payloads import format_time
-from trace_service.lifecycle.references import subject_kind
+from trace_service.ledger.records import subject_kind
+from trace_service.plumbing.timestamps import format_time
 from trace_service.tracing.custody import LoggedEvent, custody_segments
 from trace_service.tracing.custody_rules import damaged, empty_parcel, goods, lost_or_short
 from trace_service.tracing.delay_budget import delayed

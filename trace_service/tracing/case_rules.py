@@ -14,11 +14,11 @@ shown as overdue, never enforced: a late decision is still a decision).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from trace_service.lifecycle.errors import not_allowed, violation
-from trace_service.lifecycle.payloads import parse_time
-from trace_service.lifecycle.world import (
+from trace_service.ledger.record_errors import not_allowed, violation
+from trace_service.ledger.transitions import (
     THIS_EVENT,
     Signer,
     State,
@@ -26,10 +26,23 @@ from trace_service.lifecycle.world import (
     World,
     one_party_signer,
 )
+from trace_service.plumbing.timestamps import parse_time
 from trace_service.tracing.rulebook import DEFAULT_RULES
 
 SERVICE = "service"
 REGULATOR = "regulator"
+COMPLAINTS = "complaints"  # the fact source of logged complaints
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintFacts:
+    """A logged complaint, as a case about it needs to know it."""
+
+    hash: str
+    subject: str
+    category: str
+    time: str  # RFC 3339, as signed
+    complainant: str  # the signer's party id, or its key id for a buyer key
 
 
 def _shares_sum_to_one(shares: list[dict[str, Any]]) -> None:
@@ -73,7 +86,7 @@ def attribution(p: Mapping[str, Any], signers: list[Signer], state: State | None
         raise violation("shares_unexpected", f"a {p['outcome']} outcome names no parties")
     answering = _share_parties(p["shares"], world)
     if state is None:
-        facts = world.complaints.get(complaint)
+        facts = world.fact(COMPLAINTS, complaint)
         if facts is None:
             raise violation("unknown_complaint", f"{complaint} is not a logged complaint")
         if parse_time(p["time"]) < parse_time(facts.time):

@@ -33,8 +33,8 @@ from datetime import datetime
 from typing import Any, Literal, NamedTuple, overload
 
 from trace_service.errors import DomainError
-from trace_service.lifecycle.payloads import parse_time
-from trace_service.lifecycle.world import Signer
+from trace_service.ledger.transitions import Signer
+from trace_service.plumbing.timestamps import parse_time
 
 SegmentKind = Literal["custody", "gap"]
 GapReason = Literal["unconfirmed_transfer", "unrecorded_custody"]

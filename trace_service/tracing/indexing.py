@@ -1,38 +1,26 @@
-"""Rows derived from accepted events for back-tracing and ratings, written with the log entry.
+"""Rows back-tracing derives from accepted events, written with the log entry by the indexers
+registered in `tracing.record_types`.
 
 Custody records (揽收、交接、投递) feed exposure; complaints open cases; attributions, objections,
-decisions and resolutions are the case's records; records about a party and snapshots are
-indexed for the credit pages. Everything here is a function of the logged events alone, so the
-verifier can rebuild it.
+decisions and resolutions are the case's records. Everything here is a function of the logged
+events alone, so the verifier rebuilds it with the same indexers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from trace_service.credit.models import CreditRecord, Snapshot
-from trace_service.lifecycle.payloads import format_time, parse_time
-from trace_service.lifecycle.references import subject_kind
+from trace_service.ledger.indexing import IndexBatch, IndexedEvent
+from trace_service.ledger.records import Payload
+from trace_service.ledger.transitions import Signer, World
 from trace_service.lifecycle.subject_heads import core_table
-from trace_service.lifecycle.world import ComplaintFacts, Signer, World
+from trace_service.plumbing.timestamps import format_time, parse_time
+from trace_service.tracing.case_rules import ComplaintFacts
 from trace_service.tracing.models import Case, CaseRecord, CaseShare, CustodyRecord
-
-
-@dataclass(frozen=True, slots=True)
-class IndexedEvent:
-    """An accepted event at its log index, with who signed it."""
-
-    idx: int
-    hash: str
-    payload: dict[str, Any]
-    signers: list[Signer]
-    signed_at: datetime
 
 
 def custody_holder(payload: dict[str, Any], signers: Sequence[Signer]) -> Signer | None:
@@ -55,34 +43,22 @@ def micro_shares(shares: Sequence[dict[str, Any]]) -> list[tuple[str, str, int]]
     return [(s["party"], s["role"], round(float(s["share"]) * 1_000_000)) for s in shares]
 
 
-def index_events(session: Session, events: Sequence[IndexedEvent], world: World) -> None:
-    """Write the derived rows of `events` (already appended to the log at their indices)."""
-    custody: list[dict[str, Any]] = []
-    for event in events:
-        p = event.payload
-        kind = p["type"]
-        if kind in CUSTODY_KIND:
-            holder = custody_holder(p, event.signers)
-            if holder is not None and holder.party_id is not None:
-                outlet = holder.party_id if holder.kind == "outlet" else holder.outlet_id
-                custody.append(
-                    {"idx": event.idx, "parcel": p["subject"], "kind": CUSTODY_KIND[kind],
-                     "party_id": holder.party_id, "outlet_id": outlet,
-                     "company_id": holder.company_id, "at": event.signed_at}
-                )  # fmt: skip
-        elif kind == "complaint":
-            _open_case(session, event)
-        elif subject_kind(p["subject"]) == "case":
-            _case_record(session, event, world)
-        elif kind == "snapshot":
-            _snapshot(session, event)
-        elif subject_kind(p["subject"]) == "party" and kind != "commitment":
-            _credit_record(session, event)
-    if custody:
-        session.execute(insert(core_table(CustodyRecord)), custody)
+def custody_record(batch: IndexBatch, event: IndexedEvent) -> None:
+    """揽收、交接、投递: who holds the parcel from this event on (exposure of ratings)."""
+    p = event.payload
+    holder = custody_holder(p, event.signers)
+    if holder is None or holder.party_id is None:
+        return
+    outlet = holder.party_id if holder.kind == "outlet" else holder.outlet_id
+    batch.bulk(
+        CustodyRecord,
+        {"idx": event.idx, "parcel": p["subject"], "kind": CUSTODY_KIND[p["type"]],
+         "party_id": holder.party_id, "outlet_id": outlet,
+         "company_id": holder.company_id, "at": event.signed_at},
+    )  # fmt: skip
 
 
-def complaint_facts(session: Session, complaints: Sequence[str]) -> dict[str, ComplaintFacts]:
+def complaint_facts(session: Session, complaints: set[str]) -> Mapping[str, ComplaintFacts]:
     """What the case rules need to know about logged complaints (see case_rules.attribution)."""
     if not complaints:
         return {}
@@ -95,11 +71,13 @@ def complaint_facts(session: Session, complaints: Sequence[str]) -> dict[str, Co
 
 
 def complaint_facts_of(
-    digest: str, payload: dict[str, Any], signers: list[Signer]
-) -> ComplaintFacts:
+    digest: str, payload: Payload, signers: list[Signer]
+) -> tuple[str, ComplaintFacts] | None:
     """A complaint's facts from its own event (as the verifier replays it)."""
+    if payload["type"] != "complaint":
+        return None
     signer = signers[0]
-    return ComplaintFacts(
+    return digest, ComplaintFacts(
         digest,
         payload["subject"],
         payload["category"],
@@ -108,9 +86,17 @@ def complaint_facts_of(
     )
 
 
-def _open_case(session: Session, event: IndexedEvent) -> None:
+def wanted_complaints(payload: Payload) -> list[str]:
+    """The complaint an attribution is about (its case opens with it)."""
+    if payload.get("type") == "attribution" and isinstance(payload.get("complaint"), str):
+        return [payload["complaint"]]
+    return []
+
+
+def open_case(batch: IndexBatch, event: IndexedEvent) -> None:
+    """A complaint opens its case (投诉案件)."""
     signer = event.signers[0]
-    session.add(
+    batch.session.add(
         Case(
             complaint=event.hash,
             complaint_idx=event.idx,
@@ -123,7 +109,9 @@ def _open_case(session: Session, event: IndexedEvent) -> None:
     )
 
 
-def _case_record(session: Session, event: IndexedEvent, world: World) -> None:
+def case_record(batch: IndexBatch, event: IndexedEvent) -> None:
+    """An attribution, objection, decision or resolution of a complaint case."""
+    session, world = batch.session, batch.world
     p = event.payload
     complaint = p["subject"].removeprefix("case/")
     kind = p["type"]
@@ -205,42 +193,3 @@ def _share_row(idx: int, party: str, role: str, micro: int, world: World) -> dic
         "record_idx": idx, "party_id": party, "role": role, "share_micro": micro,
         "party_kind": kind, "outlet_id": outlet, "company_id": company,
     }  # fmt: skip
-
-
-def _snapshot(session: Session, event: IndexedEvent) -> None:
-    p = event.payload
-    session.add(
-        Snapshot(
-            idx=event.idx,
-            hash=event.hash,
-            as_of=parse_time(p["as_of"]),
-            tree_size=p["tree_size"],
-            method_version=p["method_version"],
-            rules_version=p["rules_version"],
-            content_hash=p["content_hash"],
-            units=p["units"],
-            taken_at=event.signed_at,
-        )
-    )
-
-
-def _credit_record(session: Session, event: IndexedEvent) -> None:
-    p = event.payload
-    signer = event.signers[0]
-    details = {
-        key: p[key] for key in ("reasons", "snapshot", "list", "complaints", "measures", "reason")
-        if key in p
-    }  # fmt: skip
-    session.add(
-        CreditRecord(
-            idx=event.idx,
-            hash=event.hash,
-            party_id=p["subject"].removeprefix("party/"),
-            kind=p["type"],
-            on=p.get("on"),
-            outcome=p.get("outcome"),
-            by=signer.party_id or signer.keyid,
-            at=event.signed_at,
-            details=details,
-        )
-    )

@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 
 from trace_service.identity.models import Party, PartyKey
 from trace_service.ledger.models import LogEntry
+from trace_service.ledger.records import subject_kind
+from trace_service.ledger.transitions import Signer
 from trace_service.lifecycle.ingest import IngestContext
 from trace_service.lifecycle.models import ParcelItem, PersonalDataRead
-from trace_service.lifecycle.payloads import parse_time
-from trace_service.lifecycle.references import subject_kind
 from trace_service.lifecycle.service_records import record_as_service
-from trace_service.lifecycle.world import Signer
+from trace_service.plumbing.timestamps import parse_time
 from trace_service.tracing.attribution import Attribution, DataRead, attribute_complaint
 from trace_service.tracing.custody import LoggedEvent
 from trace_service.tracing.models import Case, CaseRecord, CaseShare

@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 from trace_service.errors import Forbidden, NotFound
 from trace_service.identity.models import Party
 from trace_service.ledger.models import LogEntry
+from trace_service.ledger.records import subject_kind
 from trace_service.lifecycle.models import ParcelItem, Subject
-from trace_service.lifecycle.payloads import format_time, parse_time
 from trace_service.lifecycle.personal_data import reads_of
-from trace_service.lifecycle.references import subject_kind
+from trace_service.plumbing.timestamps import format_time, parse_time
 from trace_service.tracing.models import Case, CaseRecord, CaseShare
 from trace_service.tracing.rulebook import DEFAULT_RULES, RuleSet
 

@@ -4,28 +4,18 @@ a consumer would have to take on trust."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Blueprint, Response, current_app, render_template, send_from_directory
+from flask import Blueprint, Response, current_app, render_template
 from sqlalchemy import select
 
 from trace_service.codes.digital_link import digital_link_uri
 from trace_service.db import get_session
 from trace_service.lifecycle.models import Subject
+from trace_service.plumbing.static_pages import page
 
 bp = Blueprint("web", __name__)
 
 # The pages, by route: the merchant scan console, the courier scan view, the regulator dashboard.
 PAGES = {"merchant": "merchant.html", "courier": "courier.html", "regulator": "regulator.html"}
-
-
-def page(filename: str) -> Response:
-    """A static page, revalidated on every load so a deployed change shows at once."""
-    folder = current_app.static_folder
-    assert folder is not None
-    response = send_from_directory(Path(folder), filename, max_age=0)
-    response.headers["Cache-Control"] = "no-cache"
-    return response
 
 
 @bp.get("/")

@@ -1,10 +1,10 @@
-"""The verifier's check of the back-tracing and credit tables (custody records, cases and their
-records and shares, snapshots, credit records): ratings are computed from them, so a row edited
-behind the service's back would move a grade without touching the log.
+"""The verifier's check of every derived table the registered indexers write (custody records,
+cases and their records and shares, snapshots, credit records...): ratings are computed from
+them, so a row edited behind the service's back would move a grade without touching the log.
 
-The replayed events are indexed again, by the very code ingest uses, into a scratch in-memory
-database; then each table is compared with the stored one row by row, in key order. The rating
-lines of each snapshot must hash to the content hash the snapshot logged.
+The replayed events are indexed again, by the very indexers ingest runs, into a scratch
+in-memory database; then each table is compared with the stored one row by row, in key order.
+The rating lines of each snapshot must hash to the content hash the snapshot logged.
 """
 
 from __future__ import annotations
@@ -17,24 +17,13 @@ from typing import Any
 from sqlalchemy import Table, create_engine, select
 from sqlalchemy.orm import Session
 
-from trace_service.credit.models import CreditRecord, Snapshot, SnapshotRating
+from trace_service.credit.models import Snapshot, SnapshotRating
 from trace_service.credit.parameters import DEFAULT_PARAMETERS
 from trace_service.credit.snapshots import snapshot_content
-from trace_service.lifecycle.references import subject_kind
-from trace_service.lifecycle.world import World
-from trace_service.tracing.indexing import IndexedEvent, index_events
-from trace_service.tracing.models import Case, CaseRecord, CaseShare, CustodyRecord
+from trace_service.ledger.indexing import IndexedEvent, derived_tables, index_events, keyed_by_hash
+from trace_service.ledger.transitions import World
 
 AddProblem = Callable[[str, str, str], None]
-_MODELS: tuple[type[Any], ...] = (
-    CustodyRecord,
-    Case,
-    CaseRecord,
-    CaseShare,
-    Snapshot,
-    CreditRecord,
-)
-_HASH_KEYED = ("case", "party", "ratings")
 _BATCH = 2_000
 _STREAM = 5_000
 
@@ -46,7 +35,8 @@ class DerivedCheck:
         self.world = world
         self.add = add
         self.engine = create_engine("sqlite://")
-        tables = [_table(model) for model in _MODELS]
+        self.models = derived_tables()
+        tables = [_table(model) for model in self.models]
         tables[0].metadata.create_all(self.engine, tables=tables)
         self.scratch = Session(self.engine)
         self.pending: list[IndexedEvent] = []
@@ -56,7 +46,7 @@ class DerivedCheck:
 
     def accepted(self, event: IndexedEvent) -> None:
         payload = event.payload
-        if payload["type"] == "complaint" or subject_kind(payload["subject"]) in _HASH_KEYED:
+        if keyed_by_hash(payload):
             if event.hash in self.keyed:
                 return
             self.keyed.add(event.hash)
@@ -73,7 +63,7 @@ class DerivedCheck:
     def finish(self, session: Session) -> None:
         self._flush()
         try:
-            for model in _MODELS:
+            for model in self.models:
                 self._compare(session, _table(model))
             self._check_ratings(session)
         finally:

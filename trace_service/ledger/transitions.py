@@ -1,7 +1,8 @@
-"""What the lifecycle rules work with: signers, parties, subject states and transitions.
+"""What record rules work with: signers, parties, subject states and transitions.
 
-Kept apart from the rules themselves so that every family of rules (lifecycle events, and the
-credit records about complaints and parties) shares one vocabulary without importing each other.
+Every domain's rules are pure functions `(payload, signers, state, states, world) -> Transition`
+over this one vocabulary, registered with their record types (`ledger.records`), so no family of
+rules imports another and the verifier replays them all through the same registry.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from trace_service.lifecycle.errors import not_allowed, violation
+from trace_service.ledger.record_errors import not_allowed, violation
 
 State = dict[str, Any]
 
 # A state value a later event must refer to by hash (the attribution an objection names): the
-# handler writes THIS_EVENT and `rules.apply_event` puts the event's hash in its place.
+# rule writes THIS_EVENT and `records.apply_event` puts the event's hash in its place.
 THIS_EVENT = "@this-event"
 
 
@@ -44,23 +45,17 @@ class PartyFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class ComplaintFacts:
-    """A logged complaint, as a case about it needs to know it."""
-
-    hash: str
-    subject: str
-    category: str
-    time: str  # RFC 3339, as signed
-    complainant: str  # the signer's party id, or its key id for a buyer key
-
-
-@dataclass(frozen=True, slots=True)
 class World:
-    """What the rules may consult beside subject states: product owners, parties and complaints."""
+    """What the rules may consult beside subject states: the parties an event names, and the
+    facts registered fact sources supplied (`records.FactSource`), by source name."""
 
-    product_owners: Mapping[str, str] = field(default_factory=dict)
     parties: Mapping[str, PartyFacts] = field(default_factory=dict)
-    complaints: Mapping[str, ComplaintFacts] = field(default_factory=dict)
+    facts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def fact(self, source: str, key: str) -> Any | None:
+        """The fact `key` of the source named `source`, None when it was not supplied."""
+        family = self.facts.get(source)
+        return None if family is None else family.get(key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +68,7 @@ class Transition:
 
 
 def one_party_signer(signers: list[Signer], kinds: tuple[str, ...], event: str) -> Signer:
+    """The one signer of an event that exactly one party of `kinds` signs; raises wrong_signer."""
     party_signers = [s for s in signers if s.kind in kinds]
     if len(signers) != 1 or len(party_signers) != 1:
         wanted = " or ".join(kinds)
@@ -81,6 +77,7 @@ def one_party_signer(signers: list[Signer], kinds: tuple[str, ...], event: str) 
 
 
 def registered_party(world: World, party_id: str, kind: str, role: str) -> PartyFacts:
+    """The active registered party `party_id` of `kind`; raises unknown_party, party_inactive."""
     party = world.parties.get(party_id)
     if party is None or party.kind != kind:
         raise violation("unknown_party", f"{role} {party_id!r} is not a registered {kind}")
@@ -90,6 +87,7 @@ def registered_party(world: World, party_id: str, kind: str, role: str) -> Party
 
 
 def require_state(state: State | None, subject: str) -> State:
+    """The subject's state; raises unknown_subject when it has no history."""
     if state is None:
         raise violation("unknown_subject", f"{subject} has no recorded history", subject=subject)
     return state

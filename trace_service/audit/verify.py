@@ -3,8 +3,8 @@ row that does not hold.
 
 `verify_log` streams `log_entries` in index order once. Each body is re-parsed and rebuilt as a
 canonical envelope, hashed, compared with its columns, and its signatures checked against
-`party_keys` (`verify_replay`); its chain link and lifecycle rule are replayed as ingest applies
-them; its leaf hash is collected for the Merkle checks (`verify_merkle`): the root at every
+`party_keys` (`audit.replay`); its chain link and lifecycle rule are replayed as ingest applies
+them; its leaf hash is collected for the Merkle checks (`audit.merkle_check`): the root at every
 stored checkpoint, each checkpoint's signature by the log key, and every `log_nodes` row.
 Memory is bounded by the number of subjects (their heads and states) plus 64 bytes per entry.
 """
@@ -23,21 +23,21 @@ from flask import Flask
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from trace_service.db import is_sqlite, new_session
-from trace_service.errors import DomainError
-from trace_service.ledger.envelope import Envelope, parse_envelope
-from trace_service.ledger.log_key import LogKey
-from trace_service.ledger.models import LogEntry
-from trace_service.ledger.verify_merkle import (
+from trace_service.audit.merkle_check import (
     STREAM,
     MerkleCheck,
     StoredCheckpoint,
     load_checkpoints,
     span,
 )
-from trace_service.ledger.verify_replay import Replay
-from trace_service.lifecycle.payloads import parse_time, validate_payload
-from trace_service.lifecycle.subjects import validate_subject
+from trace_service.audit.replay import Replay
+from trace_service.db import is_sqlite, new_session
+from trace_service.errors import DomainError
+from trace_service.ledger.envelope import Envelope, parse_envelope
+from trace_service.ledger.log_key import LogKey
+from trace_service.ledger.models import LogEntry
+from trace_service.ledger.records import validate_record
+from trace_service.plumbing.timestamps import parse_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,11 +144,7 @@ class _EntryScan:
         except ValueError:
             at = None
         try:
-            validate_payload(payload)
-            validate_subject(payload["subject"], payload["type"])
-            if payload["type"] == "dispatch":
-                for item in payload["items"]:
-                    validate_subject(item, "listing")
+            validate_record(payload)
         except DomainError as exc:
             errors = exc.extensions.get("errors")
             self.add(name, "invalid_payload", f"{exc.detail}{f': {errors}' if errors else ''}")

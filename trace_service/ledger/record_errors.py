@@ -1,4 +1,5 @@
-"""Lifecycle violations: each impossible sequence has its own stable code."""
+"""Why a signed record is refused: its payload is not valid, it does not follow from its
+subjects' history, or its signers may not record it; each case with its own stable code."""
 
 from __future__ import annotations
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields
 
-from trace_service.lifecycle.payloads import StrictBoolean, Timestamp, parse_time
+from trace_service.ledger.payload_fields import StrictBoolean, Timestamp
+from trace_service.plumbing.timestamps import parse_time
 
 Check = Callable[[Any], bool]
 

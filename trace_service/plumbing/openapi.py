@@ -1,7 +1,7 @@
 """The OpenAPI contract's errors: each one an RFC 9457 problem (`application/problem+json`).
 
 flask-smorest documents errors with its own `Error` body; `ProblemApi` documents them as the
-`Problem` that `trace_service.problems` actually sends. Which statuses an operation can return:
+`Problem` that `plumbing.problems` actually sends. Which statuses an operation can return:
 
 - from its shape, added to every operation by `ProblemResponses` (an apispec plugin): 429 (rate
   limits apply to every route), 401 where it names the bearer security scheme, and 400 (body not
@@ -23,7 +23,7 @@ from apispec import BasePlugin
 from flask_smorest import Api, Blueprint
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from trace_service.problems import PROBLEM_JSON
+from trace_service.plumbing.problems import PROBLEM_JSON
 
 View = TypeVar("View", bound=Callable[..., Any])
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, UnsupportedMediaType
 
 from trace_service.errors import PROBLEM_TYPE_BASE, BadRequest, DomainError
-from trace_service.ops.request_id import current_request_id
+from trace_service.plumbing.request_id import current_request_id
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,8 @@
 
 Entries arrive in index order. Each one's signatures are checked against `party_keys` (a buyer's
 key against the `buyer_key` of the sale that introduced it), its `prev` against the chain head of
-its subject, and its payload against `rules.apply_event`, exactly as ingest applies it. Only the
+its subject, and its payload against the registered rules (`ledger.record_rules.apply_event`),
+exactly as ingest applies them. Only the
 chain heads and states of subjects are kept in memory. Derived tables (`subjects`,
 `parcel_items`, buyer keys in `party_keys`) are compared with the replay at the end.
 """
@@ -20,17 +21,18 @@ import nacl.signing
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trace_service.audit.derived import DerivedCheck
 from trace_service.errors import DomainError
 from trace_service.identity.models import Party, PartyKey
 from trace_service.ledger.canonical import event_signing_input
 from trace_service.ledger.envelope import Envelope, key_id
+from trace_service.ledger.indexing import IndexedEvent
 from trace_service.ledger.models import LogEntry
-from trace_service.ledger.verify_derived import DerivedCheck
-from trace_service.lifecycle import references, rules
-from trace_service.lifecycle.models import ParcelItem, Product, Subject
-from trace_service.lifecycle.payloads import format_time
-from trace_service.lifecycle.world import ComplaintFacts, PartyFacts, Signer, State, World
-from trace_service.tracing.indexing import IndexedEvent, complaint_facts_of
+from trace_service.ledger.record_rules import apply_event
+from trace_service.ledger.records import fact_sources, referenced_subjects, subject_kind
+from trace_service.ledger.transitions import PartyFacts, Signer, State, World
+from trace_service.lifecycle.models import ParcelItem, Subject
+from trace_service.plumbing.timestamps import format_time
 
 AddProblem = Callable[[str, str, str], None]
 
@@ -102,10 +104,14 @@ class Replay:
                 select(Party.id, Party.kind, Party.company_id, Party.outlet_id)
             )
         }
-        owners = {g: m for g, m in session.execute(select(Product.gtin, Product.merchant_id))}
-        # Complaints as replayed so far: the cases opened on them need their facts.
-        self.complaints: dict[str, ComplaintFacts] = {}
-        self.world = World(owners, self.parties, self.complaints)
+        # Each fact source starts from what it trusts (products) and learns from the replay
+        # (complaints, as their cases open).
+        self.sources = fact_sources()
+        self.facts: dict[str, dict[str, Any]] = {
+            source.name: source.replay_start(session) if source.replay_start else {}
+            for source in self.sources
+        }
+        self.world = World(self.parties, self.facts)
         self.derived = DerivedCheck(self.world, add)
         self.heads: dict[str, _Head] = {}
         self.introduced: dict[str, Introduced] = {}
@@ -201,10 +207,10 @@ class Replay:
         violation = None
         if link.signers is not None and link.at is not None:
             state_of = self._state_of
-            involved = references.referenced_subjects(link.payload, state_of)
+            involved = referenced_subjects(link.payload, state_of)
             states = {s: state_of(s) for s in involved}
             try:
-                transition = rules.apply_event(
+                transition = apply_event(
                     link.payload, link.signers, states, self.world, link.digest
                 )
             except DomainError as exc:
@@ -223,10 +229,7 @@ class Replay:
                     if keyid not in self.introduced:
                         self.introduced[keyid] = Introduced(transition.buyer_key, link.at, link.idx)
                 self.parcel_items.update((item, subject) for item in transition.parcel_items)
-                if link.payload["type"] == "complaint":
-                    self.complaints[link.digest] = complaint_facts_of(
-                        link.digest, link.payload, link.signers
-                    )
+                self._learn(link)
         if advance:
             # The stored order is the history: the head moves on even past a refused event.
             length = (head.length if head else 0) + 1
@@ -234,6 +237,15 @@ class Replay:
         elif head is not None:
             head.state = state
         return violation
+
+    def _learn(self, link: _Link) -> None:
+        """The facts an accepted event provides to later rules (a complaint to its case)."""
+        assert link.signers is not None
+        for source in self.sources:
+            if source.learn is not None:
+                learnt = source.learn(link.digest, link.payload, link.signers)
+                if learnt is not None:
+                    self.facts[source.name][learnt[0]] = learnt[1]
 
     def _state_of(self, subject: str) -> State | None:
         head = self.heads.get(subject)
@@ -302,8 +314,8 @@ class Replay:
                 continue
             mine.checked = True
             diffs = []
-            if kind != references.subject_kind(sid):
-                diffs.append(f"kind is {kind!r}, not {references.subject_kind(sid)!r}")
+            if kind != subject_kind(sid):
+                diffs.append(f"kind is {kind!r}, not {subject_kind(sid)!r}")
             if head != mine.hash or head_idx != mine.idx:
                 diffs.append(
                     f"head is idx={head_idx} {head}, the log's is idx={mine.idx} {mine.hash}"
