@@ -21,7 +21,8 @@ import pytest
 from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
-from tests.reliability.mutations import DRAWS, Picture, Tamper, Target
+from tests.reliability.forgery import Picture, Target
+from tests.reliability.mutations import DRAWS, Tamper
 from trace_service.audit.verify import verify_log
 from trace_service.db import new_session
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from flask import Flask
 
 from tests.simulate.conftest import SMALL
-from trace_service.simulate.evaluation import Finding, spearman
+from trace_service.simulate.evaluation import Finding
+from trace_service.simulate.rank_agreement import spearman
 
 
 def test_spearman_on_hand_computed_rankings() -> None:

@@ -5,7 +5,7 @@ the faults that follow?
 
 Reads the truth file (format ``trace-sim-truth/1``, see `trace_service.simulate.truth`) and the
 database the simulation ran into; writes nothing. Rank correlations are Spearman's rho (average
-ranks for ties).
+ranks for ties, `rank_agreement`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -29,6 +28,8 @@ from trace_service.credit.parameters import DEFAULT_PARAMETERS
 from trace_service.credit.snapshot_inputs import Cut, fault_rows, unit_exposures
 from trace_service.credit.snapshots import compute_snapshot
 from trace_service.ledger import log
+from trace_service.simulate.rank_agreement import rank_agreement, spearman
+from trace_service.simulate.truth import Truth
 from trace_service.tracing.models import Case, CaseRecord, CaseShare
 
 # Findings a fabricated in-person delivery leaves behind (a delivery the buyer never signed for
@@ -39,69 +40,6 @@ DISPUTED_DELIVERY_RULES = (
     "lost.delivered_full_weight",
 )
 PREDICTION_MONTHS = 6
-
-
-class TruthFormatError(ValueError):
-    """The truth file is not a trace-sim-truth/1 file."""
-
-
-@dataclass
-class Truth:
-    header: dict[str, Any]
-    complaints: list[dict[str, Any]] = field(default_factory=list)
-    units: dict[str, dict[str, Any]] = field(default_factory=dict)
-    merchants: dict[str, dict[str, Any]] = field(default_factory=dict)
-    summary: dict[str, Any] = field(default_factory=dict)
-
-
-def read_truth(path: Path) -> Truth:
-    """Load a truth file; raises TruthFormatError when it is not one."""
-    truth: Truth | None = None
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            record = json.loads(line)
-            kind = record.get("record")
-            if truth is None:
-                if kind != "simulation" or record.get("format") != "trace-sim-truth/1":
-                    raise TruthFormatError(f"{path}:{number}: not a trace-sim-truth/1 file")
-                truth = Truth(record)
-            elif kind == "complaint":
-                truth.complaints.append(record)
-            elif kind == "unit":
-                truth.units[record["party_id"]] = record
-            elif kind == "merchant":
-                truth.merchants[record["party_id"]] = record
-            elif kind == "summary":
-                truth.summary = record
-    if truth is None:
-        raise TruthFormatError(f"{path} is empty")
-    return truth
-
-
-def spearman(xs: Sequence[float], ys: Sequence[float]) -> float:
-    """Spearman's rank correlation (average ranks for ties); nan for fewer than 3 pairs."""
-    if len(xs) < 3:
-        return math.nan
-    rx, ry = _ranks(xs), _ranks(ys)
-    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
-    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry, strict=True))
-    vx = sum((a - mx) ** 2 for a in rx)
-    vy = sum((b - my) ** 2 for b in ry)
-    return cov / math.sqrt(vx * vy) if vx and vy else math.nan
-
-
-def _ranks(values: Sequence[float]) -> list[float]:
-    order = sorted(range(len(values)), key=lambda i: values[i])
-    ranks = [0.0] * len(values)
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
-            j += 1
-        for k in range(i, j + 1):
-            ranks[order[k]] = (i + j) / 2 + 1
-        i = j + 1
-    return ranks
 
 
 @dataclass(frozen=True)
@@ -191,48 +129,6 @@ def attribution_accuracy(truth: Truth, findings: dict[str, Finding]) -> dict[str
         "undecided": undecided,
         "not_traced": missing,
         "wrong_by_category_rule": dict(wrong.most_common(10)),
-    }
-
-
-def expected_weighted_faults(unit: dict[str, Any], truth: Truth) -> float:
-    """A unit's expected severity-weighted count of complained faults over the run (for an
-    outlet or a company, summed over its staff)."""
-    severity = DEFAULT_PARAMETERS.severity
-    chance = truth.header.get("complaint_probability", {})
-    return sum(
-        float(expected) * severity.get(category, 1) * float(chance.get(category, 1.0))
-        for category, expected in unit.get("expected_faults", {}).items()
-        if category in severity
-    )
-
-
-def rank_agreement(truth: Truth, ratings: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Spearman between published posterior rates and true rates, per role, over the units with
-    sufficient data; the true rate is the expected weighted count of complained faults over the
-    unit's rated exposure (parcel-equivalents), i.e. on the published scale."""
-    result: dict[str, Any] = {}
-    pooled: list[tuple[float, float]] = []
-    for role in ("staff", "outlet", "company"):
-        pairs = []
-        for unit_id, unit in truth.units.items():
-            rating = ratings.get(unit_id)
-            if unit["role"] != role or rating is None or rating["grade"] == "insufficient_data":
-                continue
-            exposure = float(rating["exposure"])
-            if exposure <= 0:
-                continue
-            published = float(rating["posterior_mean_per_million"])
-            pairs.append((published, expected_weighted_faults(unit, truth) / exposure))
-        result[role] = _agreement(pairs)
-        pooled += pairs
-    result["all"] = _agreement(pooled)
-    return result
-
-
-def _agreement(pairs: list[tuple[float, float]]) -> dict[str, Any]:
-    return {
-        "units_with_sufficient_data": len(pairs),
-        "spearman": spearman([p for p, _ in pairs], [t for _, t in pairs]),
     }
 
 

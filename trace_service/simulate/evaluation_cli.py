@@ -14,7 +14,8 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from trace_service.db import new_session
-from trace_service.simulate.evaluation import TruthFormatError, evaluate, read_truth
+from trace_service.simulate.evaluation import evaluate
+from trace_service.simulate.truth import TruthFormatError, read_truth
 
 
 def _num(value: Any, places: int = 3) -> str:

@@ -1,4 +1,5 @@
-"""The hidden truth of a simulation run, written as JSON Lines for the evaluation command.
+"""The hidden truth of a simulation run, written as JSON Lines for the evaluation command and
+read back by it (`read_truth`).
 
 Format ``trace-sim-truth/1`` (stable; a change of meaning gets a new format name). UTF-8, one JSON
 object per line, each with a ``"record"`` member naming its kind. Times are RFC 3339 UTC strings,
@@ -64,7 +65,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -199,3 +200,46 @@ def _unit(unit: Unit, staff: list[Unit]) -> dict[str, Any]:
     if "fabricator" in unit.hidden.flags:
         record["fabrication_per_million"] = BEHAVIOUR.fabrication * 1e6
     return record
+
+
+# --------------------------------------------------------------------------- reading it back
+
+
+class TruthFormatError(ValueError):
+    """The truth file is not a trace-sim-truth/1 file."""
+
+
+@dataclass
+class Truth:
+    """A truth file as read back: its header, complaints in log order, units and merchants by
+    party id, and the summary."""
+
+    header: dict[str, Any]
+    complaints: list[dict[str, Any]] = field(default_factory=list)
+    units: dict[str, dict[str, Any]] = field(default_factory=dict)
+    merchants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def read_truth(path: Path) -> Truth:
+    """Load a truth file; raises TruthFormatError when it is not one."""
+    truth: Truth | None = None
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            record = json.loads(line)
+            kind = record.get("record")
+            if truth is None:
+                if kind != "simulation" or record.get("format") != FORMAT:
+                    raise TruthFormatError(f"{path}:{number}: not a {FORMAT} file")
+                truth = Truth(record)
+            elif kind == "complaint":
+                truth.complaints.append(record)
+            elif kind == "unit":
+                truth.units[record["party_id"]] = record
+            elif kind == "merchant":
+                truth.merchants[record["party_id"]] = record
+            elif kind == "summary":
+                truth.summary = record
+    if truth is None:
+        raise TruthFormatError(f"{path} is empty")
+    return truth

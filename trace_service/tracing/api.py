@@ -15,7 +15,7 @@ from trace_service.errors import Forbidden
 from trace_service.identity.auth import BEARER_DOC, current_party
 from trace_service.lifecycle.ingest import IngestContext
 from trace_service.plumbing.openapi import problem_docs
-from trace_service.tracing import queries
+from trace_service.tracing import case_file, queries
 from trace_service.tracing.operations import trace_pending
 from trace_service.tracing.schemas import CaseDetail, CasePage, CaseQuery, TraceResult
 
@@ -67,4 +67,4 @@ class CaseView(MethodView):
     def get(self, complaint: str) -> dict[str, Any]:
         """One case: the complaint, every record with its rule and evidence, the deadlines and,
         for regulators, the parcel's personal-data access log."""
-        return queries.case_detail(get_session(), current_party(), complaint, utcnow())
+        return case_file.case_detail(get_session(), current_party(), complaint, utcnow())

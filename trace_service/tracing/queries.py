@@ -1,4 +1,5 @@
-"""Reads of complaint cases (投诉案件) for regulators and for the parties a case concerns.
+"""Reads of complaint cases (投诉案件) for regulators and for the parties a case concerns: who may
+read which cases, the filtered case list, and how a case sums up (one case in full: `case_file`).
 
 A case's current standing comes from its subject state (``case/<complaint>``, written by
 `case_rules`); its records, shares and deadlines from the rows `indexing` derives from the log.
@@ -8,8 +9,7 @@ its outlet and its courier company read the cases that name them; nobody else re
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -18,12 +18,9 @@ from typing import Any
 from sqlalchemy import JSON, ColumnElement, Select, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from trace_service.errors import Forbidden, NotFound
+from trace_service.errors import Forbidden
 from trace_service.identity.models import Party
-from trace_service.ledger.models import LogEntry
-from trace_service.ledger.records import subject_kind
-from trace_service.lifecycle.models import ParcelItem, Subject
-from trace_service.lifecycle.personal_data import reads_of
+from trace_service.lifecycle.models import Subject
 from trace_service.plumbing.timestamps import format_time, parse_time
 from trace_service.tracing.models import Case, CaseRecord, CaseShare
 from trace_service.tracing.rulebook import DEFAULT_RULES, RuleSet
@@ -34,11 +31,6 @@ OUTCOMES = ("attributed", "not_attributable", "undecided")
 REGULATOR = "regulator"
 # Parties a case can name (the attribution rules blame couriers and merchants): they read their own.
 ATTRIBUTABLE_KINDS = ("staff", "outlet", "courier_company", "merchant")
-
-
-class UnknownCase(NotFound):
-    code = "unknown_case"
-    title = "No such complaint case"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +67,7 @@ def _outcome() -> ColumnElement[str]:
     return outcome
 
 
-def _reader_is_regulator(viewer: Party) -> bool:
+def reader_is_regulator(viewer: Party) -> bool:
     """True for a regulator; raises Forbidden for a party no case can concern."""
     if viewer.kind == REGULATOR:
         return True
@@ -112,7 +104,7 @@ def list_cases(
 
     Regulators see every case; an attributable party only those naming it. Raises Forbidden.
     """
-    regulator = _reader_is_regulator(viewer)
+    regulator = reader_is_regulator(viewer)
     conditions: list[ColumnElement[bool]] = []
     if not regulator:
         conditions.append(_involving(viewer.id))
@@ -146,16 +138,21 @@ def list_cases(
         )
     )
     cases = [(case, state or {}) for case, state in rows]
-    shares = _shares(session, [c.current_idx for c, _ in cases if c.current_idx is not None])
+    shares = shares_by_record(
+        session, [c.current_idx for c, _ in cases if c.current_idx is not None]
+    )
     objections = _records(session, [c.objection_idx for c, _ in cases if c.objection_idx])
     items = [
-        _summary(case, state, shares.get(case.current_idx or -1, []), objections, now, rules)
+        case_summary(case, state, shares.get(case.current_idx or -1, []), objections, now, rules)
         for case, state in cases
     ]
     return {"items": items, "total": total, "page": filters.page, "page_size": filters.page_size}
 
 
-def _shares(session: Session, record_idxs: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+def shares_by_record(
+    session: Session, record_idxs: Iterable[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """Each record's shares, largest first, with the share as the log writes it."""
     wanted = list(set(record_idxs))
     found: dict[int, list[dict[str, Any]]] = {}
     if not wanted:
@@ -186,7 +183,7 @@ def _records(session: Session, idxs: Iterable[int]) -> dict[int, CaseRecord]:
     return {r.idx: r for r in session.scalars(select(CaseRecord).where(CaseRecord.idx.in_(wanted)))}
 
 
-def _deadlines(
+def case_deadlines(
     state: dict[str, Any],
     objection: CaseRecord | None,
     now: datetime,
@@ -214,7 +211,7 @@ def _status(case: Case, state: dict[str, Any]) -> str:
     return str(state.get("outcome") or "untraced")
 
 
-def _summary(
+def case_summary(
     case: Case,
     state: dict[str, Any],
     shares: list[dict[str, Any]],
@@ -222,8 +219,9 @@ def _summary(
     now: datetime,
     rules: RuleSet,
 ) -> dict[str, Any]:
+    """A case as a case list shows it: status, outcome, current shares, objection, deadlines."""
     objection = objections.get(case.objection_idx) if case.objection_idx else None
-    deadlines = _deadlines(state, objection, now, rules)
+    deadlines = case_deadlines(state, objection, now, rules)
     return {
         "complaint": case.complaint,
         "index": case.complaint_idx,
@@ -247,155 +245,3 @@ def _summary(
         "overdue": deadlines["overdue"],
         "resolved_at": format_time(case.resolved_at) if case.resolved_at else None,
     }
-
-
-def case_detail(
-    session: Session,
-    viewer: Party,
-    complaint: str,
-    now: datetime,
-    rules: RuleSet = DEFAULT_RULES,
-) -> dict[str, Any]:
-    """One case: the complaint, every record in log order with its evidence, the deadlines and,
-    for regulators, who read the parcel's personal data. Raises UnknownCase, Forbidden."""
-    regulator = _reader_is_regulator(viewer)
-    case = session.get(Case, complaint)
-    if case is None:
-        raise UnknownCase(f"no complaint case {complaint}")
-    records = list(
-        session.scalars(
-            select(CaseRecord).where(CaseRecord.complaint == complaint).order_by(CaseRecord.idx)
-        )
-    )
-    shares = _shares(session, [r.idx for r in records])
-    if not regulator and not _names_viewer(viewer.id, shares):
-        raise Forbidden(
-            "a case is read by regulators and by the parties it names", code="not_your_case"
-        )
-    subject = session.get(Subject, f"case/{complaint}")
-    state: dict[str, Any] = subject.state if subject is not None else {}
-    payloads = _payloads(session, [case.complaint_idx, *(r.idx for r in records)])
-    complaint_payload = payloads.get(case.complaint_idx, {})
-    evidence = [
-        digest
-        for r in records
-        for digest in payloads.get(r.idx, {}).get("evidence", [])
-    ]  # fmt: skip
-    indices = _indices(session, evidence)
-    kinds = _party_kinds(session, {r.by for r in records})
-    buyer_hidden = not regulator and case.complainant_kind == "buyer"
-    objection = next((r for r in records if r.idx == case.objection_idx), None)
-    objections = {objection.idx: objection} if objection is not None else {}
-    current = shares.get(case.current_idx or -1, [])
-    return {
-        **_summary(case, state, current, objections, now, rules),
-        "description": complaint_payload.get("description"),
-        "complainant": {
-            "kind": case.complainant_kind,
-            "id": None if buyer_hidden else case.complainant,
-        },
-        "records": [
-            _record(r, payloads.get(r.idx, {}), shares.get(r.idx, []), indices, kinds, buyer_hidden)
-            for r in records
-        ],
-        "deadlines": _deadlines(state, objection, now, rules),
-        "data_access": _data_access(session, case.subject) if regulator else None,
-    }
-
-
-def _names_viewer(party_id: str, shares: dict[int, list[dict[str, Any]]]) -> bool:
-    return any(
-        party_id in (share["party"], share["outlet"], share["company"])
-        for rows in shares.values()
-        for share in rows
-    )
-
-
-def _payloads(session: Session, idxs: Sequence[int]) -> dict[int, dict[str, Any]]:
-    rows = session.execute(select(LogEntry.idx, LogEntry.body).where(LogEntry.idx.in_(idxs)))
-    return {idx: json.loads(bytes(body))["payload"] for idx, body in rows}
-
-
-def _indices(session: Session, hashes: Sequence[str]) -> dict[str, int]:
-    wanted = list(set(hashes))
-    if not wanted:
-        return {}
-    rows = session.execute(select(LogEntry.hash, LogEntry.idx).where(LogEntry.hash.in_(wanted)))
-    return {digest: idx for digest, idx in rows}
-
-
-def _party_kinds(session: Session, ids: set[str]) -> dict[str, str]:
-    if not ids:
-        return {}
-    rows = session.execute(select(Party.id, Party.kind).where(Party.id.in_(ids)))
-    return {party_id: kind for party_id, kind in rows}
-
-
-def _hashes_with_index(hashes: Sequence[str], indices: dict[str, int]) -> list[dict[str, Any]]:
-    return [{"hash": digest, "index": indices.get(digest)} for digest in hashes]
-
-
-def _record(
-    record: CaseRecord,
-    payload: dict[str, Any],
-    shares: list[dict[str, Any]],
-    indices: dict[str, int],
-    kinds: dict[str, str],
-    buyer_hidden: bool,
-) -> dict[str, Any]:
-    by_kind = kinds.get(record.by, "buyer")
-    out: dict[str, Any] = {
-        "index": record.idx,
-        "hash": record.hash,
-        "kind": record.kind,
-        "at": format_time(record.at),
-        "by": None if by_kind == "buyer" and buyer_hidden else record.by,
-        "by_kind": by_kind,
-    }
-    if record.kind == "attribution":
-        out.update(
-            outcome=record.outcome,
-            rule=record.rule,
-            rules_version=record.rules_version,
-            shares=shares,
-            evidence=_hashes_with_index(payload.get("evidence", []), indices),
-            explanation=payload.get("explanation"),
-            verified_purchase=record.verified_purchase,
-            standing=record.standing,
-        )
-    elif record.kind == "objection":
-        out.update(
-            on=payload.get("on"),
-            reason=payload.get("reason"),
-            evidence=_hashes_with_index(payload.get("evidence", []), indices),
-            documents=payload.get("documents", []),
-        )
-    elif record.kind == "decision":
-        out.update(
-            on=payload.get("on"),
-            outcome=record.outcome,
-            reasons=payload.get("reasons"),
-            shares=shares,  # the shares in force after the decision (unchanged when upheld)
-            finding=record.finding,
-            standing=record.standing,
-        )
-    elif record.kind == "resolution":
-        out.update(note=payload.get("note"))
-    return out
-
-
-def _data_access(session: Session, subject: str) -> list[dict[str, Any]]:
-    """Who read the recipient's personal data of the complained parcel, when and why."""
-    if subject_kind(subject) == "parcel":
-        parcels = [subject]
-    else:
-        parcels = list(session.scalars(select(ParcelItem.parcel).where(ParcelItem.item == subject)))
-    return [
-        {
-            "parcel": read.parcel,
-            "party_id": read.party_id,
-            "read_at": format_time(read.read_at),
-            "purpose": read.purpose,
-        }
-        for read in reads_of(session, parcels)
-    ]
