@@ -5,7 +5,7 @@
 import { ApiError, showProblem } from "../core/api.js";
 import { initLanguage, languageSwitch, register, t } from "../core/i18n.js";
 import { KeyFileError } from "../core/keys.js";
-import { ScanError, scanErrorMessage } from "../core/scanner.js";
+import { ScanError, scanErrorMessage } from "../core/scan_error.js";
 
 register({
   "zh-CN": { "console.brand": "商品溯源", "list.join": "、" },

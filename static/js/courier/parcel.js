@@ -6,8 +6,8 @@
 import { eventName, itemTimeline } from "../console/events.js";
 import { badge, fact, fill, h, joinNames } from "../console/page.js";
 import { api } from "../core/api.js";
+import { parseScan } from "../core/code_parser.js";
 import { formatTime, t } from "../core/i18n.js";
-import { parseScan } from "../core/scanner.js";
 
 /** The item subjects packed in the parcel, from its EPCIS packing event. */
 function packedItems(document) {

@@ -6,9 +6,9 @@ import { payload } from "../console/events.js";
 import { alertBox, badge, fill, h } from "../console/page.js";
 import { checkReceipt } from "../console/receipt.js";
 import { ApiError, api, problemMessage } from "../core/api.js";
+import { checkGtin, checkSerial, itemSubject } from "../core/gs1_keys.js";
 import { t } from "../core/i18n.js";
 import { signEnvelope } from "../core/keys.js";
-import { checkGtin, checkSerial, itemSubject } from "../core/scanner.js";
 
 const CHUNK = 100;
 const MAX = 500;
