@@ -1,4 +1,4 @@
-"""The browser's code parser (static/js/core/scanner.js), run in Chromium: it must name the same
+"""The browser's code parser (static/js/core/code_parser.js), run in Chromium: it must name the same
 subject as the service's own parser (GET /codes/parse, biip underneath) for every way a code
 reaches a scan page, and refuse what the service refuses, saying which check digit was expected.
 """
@@ -46,7 +46,8 @@ CASES = [
 ]
 
 PARSE_ALL = """async (cases) => {
-  const { parseScan, scanErrorMessage } = await import("/static/js/core/scanner.js");
+  const { parseScan } = await import("/static/js/core/code_parser.js");
+  const { scanErrorMessage } = await import("/static/js/core/scan_error.js");
   return cases.map((text) => {
     try {
       const r = parseScan(text);
@@ -88,7 +89,8 @@ def test_bad_check_digits_and_wrong_kinds_are_explained_in_both_languages(
     desktop_page.goto(f"{live.url}/merchant")
     explain = """async ([text, options, lang]) => {
       localStorage.setItem("trace_service.lang", lang);
-      const { parseScan, scanErrorMessage } = await import("/static/js/core/scanner.js");
+      const { parseScan } = await import("/static/js/core/code_parser.js");
+      const { scanErrorMessage } = await import("/static/js/core/scan_error.js");
       try { return parseScan(text, options).subject; } catch (e) { return scanErrorMessage(e); }
     }"""
 
@@ -121,7 +123,7 @@ def test_bad_check_digits_and_wrong_kinds_are_explained_in_both_languages(
 
 
 DECODE_PICTURES = """async (pictures) => {
-  const { decodeImageFile } = await import("/static/js/core/scanner.js");
+  const { decodeImageFile } = await import("/static/js/core/barcode_decoder.js");
   const read = [];
   for (const encoded of pictures) {
     const bytes = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));

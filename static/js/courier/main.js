@@ -3,13 +3,13 @@
 // signed here — or countersign a merchant's dispatch at pickup (揽收会签).
 
 import "./messages.js";
+import { payload, signAndSubmit } from "../console/events.js";
+import { alertBox, startPage } from "../console/page.js";
+import { mountReceipt } from "../console/receipt.js";
+import { mountScanPanel } from "../console/scanpanel.js";
+import { mountSignIn } from "../console/signin.js";
 import { api } from "../core/api.js";
 import { t } from "../core/i18n.js";
-import { payload, signAndSubmit } from "../merchant/events.js";
-import { alertBox, startPage } from "../merchant/page.js";
-import { mountReceipt } from "../merchant/receipt.js";
-import { mountScanPanel } from "../merchant/scanpanel.js";
-import { mountSignIn } from "../merchant/signin.js";
 import { loadParcel, renderParcel } from "./parcel.js";
 import { mountPickup } from "./pickup.js";
 import { mountRecipient } from "./recipient.js";

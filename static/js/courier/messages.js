@@ -4,7 +4,6 @@ import { register } from "../core/i18n.js";
 
 register({
   "zh-CN": {
-    "console.brand": "商品溯源",
     "courier.title": "快递员扫描",
     "courier.page_title": "快递员扫描 · 商品溯源",
     "courier.signin.title": "快递员身份",
@@ -96,7 +95,6 @@ register({
     "courier.pickup.after": "商家提交发货记录后，您即为该包裹的持有人，可在“交接接收”或“投递”中继续操作。",
   },
   en: {
-    "console.brand": "Product trace",
     "courier.title": "Courier scan",
     "courier.page_title": "Courier scan · Product trace",
     "courier.signin.title": "Courier identity",

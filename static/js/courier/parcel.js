@@ -3,11 +3,11 @@
 // the signed payloads. From those: the chain head (the next event's prev), who holds the parcel
 // now, its last recorded condition and weight, and the route so far.
 
+import { eventName, itemTimeline } from "../console/events.js";
+import { badge, fact, fill, h, joinNames } from "../console/page.js";
 import { api } from "../core/api.js";
+import { parseScan } from "../core/code_parser.js";
 import { formatTime, t } from "../core/i18n.js";
-import { parseScan } from "../core/scanner.js";
-import { eventName, itemTimeline } from "../merchant/events.js";
-import { badge, fact, fill, h, joinNames } from "../merchant/page.js";
 
 /** The item subjects packed in the parcel, from its EPCIS packing event. */
 function packedItems(document) {

@@ -3,8 +3,6 @@
 // it with the staff key held here and show the countersignature for the merchant to scan.
 // The request carries no personal data; the merchant submits the dispatch with the recipient.
 
-import { formatTime, t } from "../core/i18n.js";
-import { signEnvelope } from "../core/keys.js";
 import {
   ExchangeError,
   decodeRequest,
@@ -12,9 +10,11 @@ import {
   payloadDigest,
   qrSvg,
   verifyPartySignature,
-} from "../merchant/countersign.js";
-import { alertBox, badge, fact, fill, h } from "../merchant/page.js";
-import { mountScanPanel } from "../merchant/scanpanel.js";
+} from "../console/countersign.js";
+import { alertBox, badge, fact, fill, h } from "../console/page.js";
+import { mountScanPanel } from "../console/scanpanel.js";
+import { formatTime, t } from "../core/i18n.js";
+import { signEnvelope } from "../core/keys.js";
 
 const SKEW_MS = 5 * 60 * 1000;
 

@@ -2,9 +2,9 @@
 // credential (GET /parcels/<parcel>/recipient), shown on this screen only, never stored. The
 // service logs every read (who, when, which parcel, why) and refuses anyone else.
 
+import { alertBox, fact, fill, h } from "../console/page.js";
 import { api } from "../core/api.js";
 import { t } from "../core/i18n.js";
-import { alertBox, fact, fill, h } from "../merchant/page.js";
 
 const SHOWN_FOR_MS = 2 * 60 * 1000;
 

@@ -2,13 +2,13 @@
 // device, submit them in chunks (POST /events/batch, each event accepted or refused on its own),
 // verify every receipt here, then print the batch's Digital Link labels (GET /codes/labels).
 
+import { payload } from "../console/events.js";
+import { alertBox, badge, fill, h } from "../console/page.js";
+import { checkReceipt } from "../console/receipt.js";
 import { ApiError, api, problemMessage } from "../core/api.js";
+import { checkGtin, checkSerial, itemSubject } from "../core/gs1_keys.js";
 import { t } from "../core/i18n.js";
 import { signEnvelope } from "../core/keys.js";
-import { checkGtin, checkSerial, itemSubject } from "../core/scanner.js";
-import { payload } from "./events.js";
-import { alertBox, badge, fill, h } from "./page.js";
-import { checkReceipt } from "./receipt.js";
 
 const CHUNK = 100;
 const MAX = 500;

@@ -3,10 +3,6 @@
 // the recipient's data travels beside the envelope to the service and never into the payload,
 // which carries a salted commitment to it (trace_service/lifecycle/personal_data.py).
 
-import { api } from "../core/api.js";
-import { b64encode, canonicalize, concatBytes, hex, sha256, utf8 } from "../core/crypto.js";
-import { formatTime, t } from "../core/i18n.js";
-import { identitiesOfKind, signEnvelope } from "../core/keys.js";
 import {
   ExchangeError,
   decodeAnswer,
@@ -14,10 +10,14 @@ import {
   payloadDigest,
   qrSvg,
   verifyPartySignature,
-} from "./countersign.js";
-import { payload, rfc3339, submitEnvelope } from "./events.js";
-import { alertBox, fill, h, remembered } from "./page.js";
-import { mountScanPanel } from "./scanpanel.js";
+} from "../console/countersign.js";
+import { payload, rfc3339, submitEnvelope } from "../console/events.js";
+import { alertBox, fill, h, remembered } from "../console/page.js";
+import { mountScanPanel } from "../console/scanpanel.js";
+import { api } from "../core/api.js";
+import { b64encode, canonicalize, concatBytes, hex, sha256, utf8 } from "../core/crypto.js";
+import { formatTime, t } from "../core/i18n.js";
+import { identitiesOfKind, signEnvelope } from "../core/keys.js";
 
 const SKEW_MS = 5 * 60 * 1000; // the service's default CLOCK_SKEW_SECONDS
 const OTHER = "__other__";

@@ -1,10 +1,10 @@
 // The item under the merchant's scanner: what its public record says (product, owner, where it
 // stands, its chain head) before the merchant signs anything about it.
 
+import { headOf, itemStatus, itemTimeline } from "../console/events.js";
+import { alertBox, badge, fact, fill, h } from "../console/page.js";
 import { ApiError, api } from "../core/api.js";
 import { t } from "../core/i18n.js";
-import { headOf, itemStatus, itemTimeline } from "./events.js";
-import { alertBox, badge, fact, fill, h } from "./page.js";
 
 const STATUS_BADGE = { new: "neutral", listed: "ok", sold: "warn", in_transit: "neutral", delivered: "neutral", received: "ok" };
 

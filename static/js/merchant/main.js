@@ -3,15 +3,15 @@
 // here; print QR labels for a batch. The service never signs for the merchant.
 
 import "./messages.js";
+import { alertBox, remembered, startPage } from "../console/page.js";
+import { mountReceipt } from "../console/receipt.js";
+import { mountScanPanel } from "../console/scanpanel.js";
+import { mountSignIn } from "../console/signin.js";
 import { api } from "../core/api.js";
 import { t } from "../core/i18n.js";
 import { mountBatch } from "./batch.js";
 import { mountDispatch } from "./dispatch.js";
 import { mountItem } from "./item.js";
-import { alertBox, remembered, startPage } from "./page.js";
-import { mountReceipt } from "./receipt.js";
-import { mountScanPanel } from "./scanpanel.js";
-import { mountSignIn } from "./signin.js";
 import { mountTrade } from "./trade.js";
 
 const $ = (id) => document.getElementById(id);

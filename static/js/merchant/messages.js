@@ -4,7 +4,6 @@ import { register } from "../core/i18n.js";
 
 register({
   "zh-CN": {
-    "console.brand": "商品溯源",
     "merchant.title": "商家扫码台",
     "merchant.page_title": "商家扫码台 · 商品溯源",
     "merchant.signin.title": "商家身份",
@@ -130,7 +129,6 @@ register({
     "merchant.batch.too_wide": "从 {from} 起 {count} 个编号会超出 {width} 位，请加长起始编号（如 0001）。",
   },
   en: {
-    "console.brand": "Product trace",
     "merchant.title": "Merchant scan console",
     "merchant.page_title": "Merchant scan console · Product trace",
     "merchant.signin.title": "Merchant identity",

@@ -2,10 +2,10 @@
 // browser. A sale names the buyer's public key: made on the buyer's device (or, for a demo, on
 // this one, kept in this browser so the consumer page here can later confirm receipt with it).
 
+import { lastPayload, payload, signAndSubmit } from "../console/events.js";
 import { b64decode } from "../core/crypto.js";
 import { t } from "../core/i18n.js";
 import { generateIdentity, saveIdentity } from "../core/keys.js";
-import { lastPayload, payload, signAndSubmit } from "./events.js";
 
 const AMOUNT = /^\d{1,12}(\.\d{1,2})?$/;
 

@@ -1,13 +1,16 @@
-// The shell shared by the scan pages (merchant console and courier view): language switch,
-// translated title, and a small element builder so that no page writes HTML from strings
-// (every text goes in as text, never as markup).
+// The shell shared by the scan pages (merchant console and courier view): the brand and the
+// language switch in the top bar, the translated title, and a small element builder so that no
+// page writes HTML from strings (every text goes in as text, never as markup).
 
 import { ApiError, showProblem } from "../core/api.js";
 import { initLanguage, languageSwitch, register, t } from "../core/i18n.js";
 import { KeyFileError } from "../core/keys.js";
-import { ScanError, scanErrorMessage } from "../core/scanner.js";
+import { ScanError, scanErrorMessage } from "../core/scan_error.js";
 
-register({ "zh-CN": { "list.join": "、" }, en: { "list.join": ", " } });
+register({
+  "zh-CN": { "console.brand": "商品溯源", "list.join": "、" },
+  en: { "console.brand": "Product trace", "list.join": ", " },
+});
 
 /** Names joined as a list in the chosen language ("甲、乙" / "A, B"). */
 export function joinNames(names) {

@@ -6,9 +6,9 @@
 // the merchant holds). No personal data is in either code: the payload carries a commitment.
 
 import { api } from "../core/api.js";
+import { loadZxing } from "../core/barcode_decoder.js";
 import { b64decode, ed25519Verify, eventSigningInput, hex, keyIdOf, sha256 } from "../core/crypto.js";
 import { register } from "../core/i18n.js";
-import { loadZxing } from "../core/scanner.js";
 
 register({
   "zh-CN": {

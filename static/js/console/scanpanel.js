@@ -1,17 +1,13 @@
 // The scan panel of the merchant console and the courier view: the phone camera, a photo or a
-// saved picture, or typing. What is read is parsed by core/scanner.js and checked (check digits
+// saved picture, or typing. What is read is parsed by core/code_parser.js and checked (check digits
 // included) before anything is signed; a GTIN alone asks for the item's serial number.
 
+import { decodeImageFile } from "../core/barcode_decoder.js";
+import { cameraSupported, startCamera } from "../core/camera.js";
+import { parseScan } from "../core/code_parser.js";
+import { checkSerial, itemSubject } from "../core/gs1_keys.js";
 import { register, t } from "../core/i18n.js";
-import {
-  ScanError,
-  cameraSupported,
-  checkSerial,
-  decodeImageFile,
-  itemSubject,
-  parseScan,
-  startCamera,
-} from "../core/scanner.js";
+import { ScanError } from "../core/scan_error.js";
 import { alertBox, h } from "./page.js";
 
 register({
@@ -49,7 +45,7 @@ function onEnter(input, action) {
 
 /**
  * Mount a scan panel in `root`; its fields' ids start with `name` (e.g. "item-text"). `onResult(result, text)` gets a parsed scanResult (see
- * core/scanner.js parseScan with `expect` and the courier of `courier()`), or with `raw` the
+ * core/code_parser.js parseScan with `expect` and the courier of `courier()`), or with `raw` the
  * text as read. `labelKey`/`placeholderKey` name the typed field.
  */
 export function mountScanPanel(root, { name, expect = "any", courier = () => null, raw = false, typedFirst = false, labelKey, placeholderKey, onResult }) {
