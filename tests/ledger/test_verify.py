@@ -14,6 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
 from sqlalchemy import JSON, bindparam, text
+from sqlalchemy.exc import DBAPIError
 from stdnum import ean
 
 from tests.lifecycle.flow import GTIN, World, build_world, full_journey
@@ -124,6 +125,20 @@ def test_edited_payload_byte(app: Flask, world: World) -> None:
     # The stored leaf node is right (the signed roots say so): it is not blamed.
     assert not report.kinds(f"log_nodes level=0 idx={idx}")
     assert {p.row.split(" ")[0] for p in report.problems} == {"log_entries", "checkpoints"}
+
+
+def test_a_body_rewritten_as_text_is_reported_not_a_crash(app: Flask, world: World) -> None:
+    # SQLite lets an edit store text in the body column; the verifier must still name the row.
+    # PostgreSQL refuses text in a bytea column outright.
+    idx = idx_of(app, "listing", ITEM_1)
+    edited = body_at(app, idx).replace(b'"88.00"', b'"8.80"').decode()
+    if app.extensions["trace_engine"].dialect.name != "sqlite":
+        with pytest.raises(DBAPIError):
+            sql(app, "UPDATE log_entries SET body = :b WHERE idx = :i", b=edited, i=idx)
+        return
+    sql(app, "UPDATE log_entries SET body = :b WHERE idx = :i", b=edited, i=idx)
+    report = verify(app)
+    assert {"hash_mismatch", "bad_signature"} <= report.kinds(f"log_entries idx={idx}")
 
 
 def test_edited_signature_with_hash_column_updated(app: Flask, world: World) -> None:
