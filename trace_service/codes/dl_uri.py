@@ -1,9 +1,11 @@
 """GS1 Digital Link URI syntax 1.x: scheme and host, the path's primary key and qualifiers, and
 query-string data attributes, each value percent-decoded and located in the input.
 
-Clauses cited are those of the GS1 Digital Link Standard: URI Syntax (release 1.x): 4.1 the URI
-character set and scheme, 4.3-4.4 the path (primary key, key qualifiers in the dictionary's order,
-any stem before the rightmost key), 4.5 query-string attributes, 4.6 percent-encoding.
+Rules follow the GS1 Digital Link Standard: URI Syntax (release 1.x) as GS1's reference syntax
+engine applies it: RFC 3986 characters, an http(s) scheme written in one case, a host without
+userinfo or zone id, the path ending in a primary key and its qualifiers in the dictionary's order
+(anything before the rightmost key is the resolver's stem), numeric query parameters as validated
+data attributes, and percent-encoding ('+' is a space only in the query string).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def _fault(index: int, reason: str) -> InvalidSubject:
 
 
 def _decode(raw: str, start: int, query: bool) -> tuple[str, tuple[int, ...]]:
-    # Percent-decoding that remembers where each decoded character was written (clause 4.6).
+    # Percent-decoding that remembers where each decoded character was written.
     chars: list[str] = []
     positions: list[int] = []
     i = 0
@@ -85,7 +87,7 @@ def check_path_gtin(element: Element) -> None:
 
 
 def _path(path: str, start: int) -> tuple[list[Element], int]:
-    # Clause 4.3: walk back from the end over /AI/value pairs; the rightmost primary key starts
+    # Walk back from the end over /AI/value pairs: the rightmost primary key starts
     # the Digital Link path and anything before it is the resolver's own stem.
     table = ai_table()
     segments: list[tuple[str, int]] = []
@@ -130,7 +132,7 @@ def _path(path: str, start: int) -> tuple[list[Element], int]:
 
 
 def _query(query: str, start: int, path: list[Element]) -> tuple[list[Element], list[str]]:
-    # Clause 4.5: numeric keys are AIs (and must be known ones); other parameters pass through.
+    # Numeric keys are AIs (and must be known ones); other parameters (linkType...) pass through.
     table = ai_table()
     attributes: list[Element] = []
     others: list[str] = []

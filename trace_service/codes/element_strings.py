@@ -1,6 +1,6 @@
 """GS1 element strings: bracketed "(01)…(21)…", unbracketed AI data separated by GS (FNC1), and
-what scanners transmit: a symbology identifier (ISO/IEC 15424, GS1 General Specifications 5.1.2)
-then the data.
+what scanners transmit: a symbology identifier (ISO/IEC 15424, as the GS1 General
+Specifications list them for GS1 carriers) then the data.
 
 Parsers here only split text into Elements, keeping every character (whitespace included) and
 where it came from; ai_values.check_message judges them.
@@ -12,13 +12,12 @@ from dataclasses import dataclass
 
 from trace_service.codes.ai_linters import mod10_check_digit
 from trace_service.codes.ai_table import ai_table
-from trace_service.codes.ai_values import Element
+from trace_service.codes.ai_values import Element, element_error
 from trace_service.codes.identifiers import InvalidSubject
 
 GS = "\x1d"  # ASCII group separator: how a scanner transmits FNC1 as a field separator
 
-# Symbology identifiers whose data is GS1 AI data (FNC1 in first position), per GS1 General
-# Specifications 5.1.2 and figure 5.1.2-2.
+# Symbology identifiers whose data is GS1 AI data (FNC1 in first position).
 AI_SYMBOLOGIES = {
     "]C1": "GS1-128",
     "]e0": "GS1 DataBar / GS1 Composite",
@@ -26,7 +25,7 @@ AI_SYMBOLOGIES = {
     "]Q3": "GS1 QR Code",
     "]J1": "GS1 DotCode",
 }
-# Plain-data symbologies: a GS1 Digital Link URI is carried this way (GS1 DL 1.x, section 7).
+# Plain-data symbologies: how a QR Code, Data Matrix or DotCode carries a Digital Link URI.
 PLAIN_SYMBOLOGIES = {"]d1": "Data Matrix", "]Q1": "QR Code", "]J0": "DotCode"}
 # EAN/UPC: the primary data is a GTIN-13 (]E0, also UPC-A/E as 13 digits) or a GTIN-8 (]E4).
 EAN_SYMBOLOGIES = {"]E0": 13, "]E4": 8}
@@ -94,10 +93,9 @@ def parse_unbracketed(data: str, offset: int = 0) -> list[Element]:
         if entry.predefined_length:
             end = start + entry.max_length
             if end > len(data) or GS in data[start:end]:
-                got = len(data[start:end].split(GS)[0])
-                raise _fault(
-                    offset + start + got,
-                    f"({entry.ai}) {entry.title} needs {entry.max_length} characters, got {got}",
+                short = Element.at(entry.ai, data[start:end].split(GS)[0], offset + start)
+                raise element_error(
+                    short, len(short.value), f"needs {entry.max_length} characters before a GS"
                 )
         else:
             found = data.find(GS, start)

@@ -30,6 +30,7 @@ from trace_service.lifecycle.schemas import (
     BatchSubmission,
     EnvelopeSubmission,
     LoggedEnvelope,
+    ParcelLinksOut,
     ProductIn,
     ProductOut,
     ReceiptSchema,
@@ -284,13 +285,19 @@ def _resolve() -> Any:
         # parameters such as format= or linkType= (AI attributes were validated, not needed).
         keep = [p for p in query.split("&") if p and not p.partition("=")[0].isdigit()]
         return redirect(f"{root}/{ref.subject}" + (f"?{'&'.join(keep)}" if keep else ""), 301)
+    base = current_app.config["RESOLVER_BASE_URL"]
     if ref.kind == "parcel":
-        # A parcel has no consumer page; its public record is its EPCIS events.
-        return redirect(f"{root}/epcis/parcels/{ref.subject}", 307)
+        # A parcel has no consumer page (an SSCC is on a logistic label, not a consumer's QR
+        # code): its Digital Link answers with where its public record is.
+        return {
+            "subject": ref.subject,
+            "uri": ref.uri(base),
+            "epcis": f"{root}/epcis/parcels/{ref.subject}",
+        }
     if _wants_html():
         # The consumer verification page: it fetches this same URI as JSON and checks it.
         return page("consumer.html")
-    return resolve.resolve_item(get_session(), ref, current_app.config["RESOLVER_BASE_URL"])
+    return resolve.resolve_item(get_session(), ref, base)
 
 
 _CANONICAL_REDIRECT = {
@@ -301,7 +308,8 @@ _CANONICAL_REDIRECT = {
 }
 
 
-@blp.route("/01/<gtin>/21/<path:serial>")
+# merge_slashes=False: "/10//21/S1" is an empty lot to refuse, not a path to tidy and redirect.
+@blp.route("/01/<gtin>/21/<path:serial>", merge_slashes=False)
 class ItemResolver(MethodView):
     @blp.response(200, TimelineOut)
     @blp.alt_response(200, **_PAGE)
@@ -315,7 +323,7 @@ class ItemResolver(MethodView):
         return _resolve()
 
 
-@blp.route("/01/<gtin>/10/<path:lot>")
+@blp.route("/01/<gtin>/10/<path:lot>", merge_slashes=False)
 class LotResolver(MethodView):
     @blp.response(200, TimelineOut)
     @blp.alt_response(200, **_PAGE)
@@ -327,17 +335,15 @@ class LotResolver(MethodView):
         return _resolve()
 
 
-@blp.route("/00/<sscc>")
+@blp.route("/00/<sscc>", merge_slashes=False)
 class ParcelResolver(MethodView):
-    @blp.response(
-        307,
-        description="the parcel's public record: Location is /epcis/parcels/00/<sscc>",
-        headers={"Location": {"schema": {"type": "string"}}},
-    )
+    @blp.response(200, ParcelLinksOut)
     @blp.doc(responses=_CANONICAL_REDIRECT)
     @problems(422)
     def get(self, sscc: str) -> Any:
-        """GS1 Digital Link of a parcel (SSCC): redirects to its EPCIS events."""
+        """GS1 Digital Link of a parcel (SSCC): its canonical URI and where its EPCIS events are
+        (no personal data). Other valid forms, e.g. with `?02=<gtin>&37=<count>`, are read as
+        `/codes/parse` reads them."""
         return _resolve()
 
 
