@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import zxingcpp
@@ -14,11 +15,12 @@ GTIN = "09506000134352"
 SSCC = "106141412345678908"
 
 
-def assert_problem(response: TestResponse, status: int, code: str) -> None:
+def assert_problem(response: TestResponse, status: int, code: str) -> dict[str, Any]:
     assert response.status_code == status
     assert response.mimetype == "application/problem+json"
     assert response.json["code"] == code
     assert response.json["status"] == status
+    return dict(response.json)
 
 
 def test_qr_png_carries_the_configured_digital_link(
@@ -41,11 +43,12 @@ def test_qr_etag_answers_conditional_requests(client: FlaskClient) -> None:
     assert again.data == b""
 
 
-def test_qr_accepts_a_gtin13_subject_and_normalises_it(
-    client: FlaskClient, decode_png: Decode, resolver: str
-) -> None:
-    response = client.get("/codes/qr/01/9506000134352/10/L1.png")
-    assert decode_png(response.data).text == f"{resolver}/01/{GTIN}/10/L1"
+def test_qr_refuses_a_gtin13_subject_and_names_the_gtin14(client: FlaskClient) -> None:
+    # A subject path is Digital Link path info: the GTIN is written with 14 digits there.
+    body = assert_problem(
+        client.get("/codes/qr/01/9506000134352/10/L1.png"), 422, "invalid_subject"
+    )
+    assert f"01/{GTIN}" in body["detail"]
 
 
 @pytest.mark.parametrize(
@@ -171,7 +174,29 @@ def test_parse_normalises_scanned_text(
 ) -> None:
     response = client.get("/codes/parse", query_string={"text": text})
     assert response.status_code == 200
-    assert response.json == {**expected, "uri": f"{resolver}/{expected['subject']}"}
+    body = dict(response.json)
+    assert [e["ai"] for e in body.pop("elements")][:1] == [expected["subject"][:2]]
+    assert body == {**expected, "uri": f"{resolver}/{expected['subject']}"}
+
+
+def test_parse_lists_every_element_with_its_title(client: FlaskClient) -> None:
+    text = f"https://example.com/01/{GTIN}/10/L1/21/S1?17=271231&linkType=all"
+    body = client.get("/codes/parse", query_string={"text": text}).json
+    assert body["subject"] == f"01/{GTIN}/21/S1"
+    assert body["elements"] == [
+        {"ai": "01", "title": "GTIN", "value": GTIN},
+        {"ai": "10", "title": "BATCH/LOT", "value": "L1"},
+        {"ai": "21", "title": "SERIAL", "value": "S1"},
+        {"ai": "17", "title": "USE BY or EXPIRY", "value": "271231"},
+    ]
+
+
+def test_a_syntax_fault_names_its_position(client: FlaskClient) -> None:
+    text = f"(01){GTIN}(21)A B"
+    body = assert_problem(
+        client.get("/codes/parse", query_string={"text": text}), 422, "invalid_serial"
+    )
+    assert (body["position"], body["ai"]) == (text.index(" ") + 1, "21")
 
 
 @pytest.mark.parametrize(
@@ -180,6 +205,8 @@ def test_parse_normalises_scanned_text(
         ({"text": f"01{GTIN[:-1]}3" + "21S1"}, "invalid_gtin"),
         ({"text": GTIN}, "invalid_subject"),
         ({"text": "hello"}, "invalid_subject"),
+        ({"text": f"https://a/01/{GTIN}/21/S1?17=201332"}, "invalid_subject"),
+        ({"text": "https://a/414/9506000134352"}, "unsupported_subject"),
         ({"text": ""}, "validation_failed"),
         ({}, "validation_failed"),
     ],

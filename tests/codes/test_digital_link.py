@@ -92,9 +92,11 @@ def test_lot_and_parcel_round_trip() -> None:
     assert parse_route_subject(f"01/{GTIN}/10/L/7") == lot
 
 
-def test_gtin13_in_a_uri_is_normalised_to_gtin14() -> None:
-    ref = parse_subject("https://id.gs1.org/01/9506000134352/21/S1")
-    assert ref.subject == f"01/{GTIN}/21/S1"
+def test_gtin13_in_a_uri_path_is_refused_with_its_gtin14() -> None:
+    # GS1 Digital Link 1.x writes GTINs with 14 digits; GS1's engine refuses shorter ones.
+    with pytest.raises(InvalidSubject, match=f"/01/{GTIN}"):
+        parse_subject("https://id.gs1.org/01/9506000134352/21/S1")
+    assert parse_subject(f"https://a/00/{SSCC}?01=9506000134352").subject == f"00/{SSCC}"
 
 
 def test_lowercase_percent_escapes_have_one_canonical_spelling() -> None:
@@ -118,6 +120,8 @@ def test_item_with_lot_keeps_the_lot_but_is_keyed_by_serial() -> None:
         (f"(00){SSCC}", f"00/{SSCC}"),
         (f"(01){GTIN}(10)L1", f"01/{GTIN}/10/L1"),
         (SSCC, f"00/{SSCC}"),
+        # A logistic label may carry the unit's GTIN too; the SSCC names the parcel.
+        (f"(00){SSCC}(01){GTIN}", f"00/{SSCC}"),
     ],
 )
 def test_scanned_and_element_string_input(scanned: str, subject: str) -> None:
@@ -143,7 +147,6 @@ def test_scanned_and_element_string_input(scanned: str, subject: str) -> None:
         (f"01/{GTIN}/22/V1/21/S1", InvalidSubject),
         (f"(01){GTIN}(22)V1(21)S1", InvalidSubject),
         (f"(01){GTIN}(21)S1(21)S2", InvalidSubject),
-        (f"(00){SSCC}(01){GTIN}", InvalidSubject),
         (f"01/{GTIN}/21/%FF", InvalidSubject),
         (f"ftp://host/01/{GTIN}/21/S1", InvalidSubject),
         ("(99)anything", InvalidSubject),

@@ -134,6 +134,7 @@ TABLE: dict[tuple[str, str], Row | str] = {
     ("GET", "/"): Row(_get("/"), public()),
     ("GET", "/01/<gtin>/21/<path:serial>"): Row(_get("/{item}"), public()),
     ("GET", "/01/<gtin>/10/<path:lot>"): Row(_get("/{lot}"), public()),
+    ("GET", "/00/<sscc>"): Row(_get("/{parcel}"), public()),
     ("GET", "/events/<string:event_hash>"): Row(_get("/events/{event_hash}"), public()),
     ("GET", "/checkpoint"): Row(_get("/checkpoint"), public()),
     ("GET", "/log/key"): Row(_get("/log/key"), public()),

@@ -207,6 +207,8 @@ def demo_urls(
             yield f"/codes/qr/{subject}.svg", {}
         if kind == "parcel":
             yield f"/epcis/parcels/{subject}", {}
+            if subject.startswith("00/"):
+                yield f"/{subject}", as_json
             yield f"/parcels/{subject}/recipient?purpose=crawl", {}
             yield f"/parcels/{subject}/recipient/reads", {}
         if kind in ("item", "parcel"):

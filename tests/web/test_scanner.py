@@ -1,5 +1,5 @@
 """The browser's code parser (static/js/core/code_parser.js), run in Chromium: it must name the same
-subject as the service's own parser (GET /codes/parse, biip underneath) for every way a code
+subject as the service's own parser (GET /codes/parse) for every way a code
 reaches a scan page, and refuse what the service refuses, saying which check digit was expected.
 """
 
@@ -25,7 +25,7 @@ CASES = [
     "https://id.gs1.org/01/06901234500035/21/YN-0002",
     "http://shop.example.cn/resolver/v1/01/06901234500035/21/YN-0002?linkType=gs1:pip",
     "https://example.org/01/09506000134352/10/LOT-7/21/A%2FB",
-    "/01/6901234500035/21/SN%2D1",
+    "/01/06901234500035/21/SN%2D1",
     "(01)06901234500035(21)YN-0002",
     "(01)09506000134352(17)271231(10)L1(21)X-1",
     "(00)069012340000000047",
@@ -43,6 +43,7 @@ CASES = [
     "(01)06901234500035(22)V1(21)X",
     "hello world",
     "(01)06901234500035(21)批号",
+    "/01/6901234500035/21/SN%2D1",  # a GTIN-13 in a Digital Link path: write 14 digits
 ]
 
 PARSE_ALL = """async (cases) => {

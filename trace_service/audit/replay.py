@@ -83,6 +83,13 @@ class _Link:
     violation: str | None = None
 
 
+def stored_bytes(value: bytes | str) -> bytes:
+    """A stored log body as bytes: one stored as text (SQLite lets an edit change the column's
+    type) is read as its UTF-8 bytes and judged like any other, instead of stopping the
+    verifier."""
+    return value.encode() if isinstance(value, str) else bytes(value)
+
+
 def _entry(idx: int) -> str:
     return f"log_entries idx={idx}"
 
@@ -295,7 +302,7 @@ class Replay:
                 )
             )
             for digest, idx, subject, body in rows:
-                found[digest] = (int(idx), subject, hashlib.sha256(bytes(body)).hexdigest())
+                found[digest] = (int(idx), subject, hashlib.sha256(stored_bytes(body)).hexdigest())
         for k, link in sorted(self.pending.items()):
             kind, detail = _link_problem(link, found.get(link.prev or ""))
             self.add(_entry(k), kind, detail)

@@ -30,7 +30,7 @@ from trace_service.audit.merkle_check import (
     load_checkpoints,
     span,
 )
-from trace_service.audit.replay import Replay
+from trace_service.audit.replay import Replay, stored_bytes
 from trace_service.db import is_sqlite, new_session
 from trace_service.errors import DomainError
 from trace_service.ledger.envelope import Envelope, parse_envelope
@@ -110,9 +110,7 @@ class _EntryScan:
             self.tree.pad(idx)
         self.next_idx = idx + 1
         self.report.entries += 1
-        # A body stored as text (SQLite lets an edit change the column's type) is read as its
-        # UTF-8 bytes and judged like any other, instead of stopping the verifier.
-        body = row.body.encode() if isinstance(row.body, str) else bytes(row.body)
+        body = stored_bytes(row.body)
         digest = hashlib.sha256(body).hexdigest()
         self.tree.add_leaf(body)
         if digest != row.hash:

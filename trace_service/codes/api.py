@@ -11,7 +11,8 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from trace_service.codes.digital_link import SubjectRef, parse_route_subject, parse_subject
+from trace_service.codes.ai_table import ai_table
+from trace_service.codes.digital_link import parse_gs1, parse_route_subject
 from trace_service.codes.labels import label_sheet, serial_range
 from trace_service.codes.render import (
     MEDIA_TYPES,
@@ -52,8 +53,9 @@ _PROBLEM_EXAMPLE = {
 
 
 _PROBLEM_CODES = (
-    "invalid_gtin, invalid_sscc, invalid_serial, invalid_lot, invalid_subject, not_ean13, "
-    "too_many_labels, validation_failed"
+    "invalid_gtin, invalid_sscc, invalid_serial, invalid_lot, invalid_subject, "
+    "unsupported_subject, not_ean13, too_many_labels, validation_failed; a GS1 syntax fault "
+    "also carries `position` (1-based, in the text given) and `ai`"
 )
 
 
@@ -151,9 +153,12 @@ class ParseSubject(MethodView):
     @blp.arguments(ParseQuery, location="query")
     @blp.response(200, ParsedSubject)
     @_documents_problems
-    def get(self, args: dict[str, str]) -> dict[str, str | None]:
-        """Normalise what a scanner read into the canonical subject and its Digital Link URI."""
-        ref: SubjectRef = parse_subject(args["text"])
+    def get(self, args: dict[str, str]) -> dict[str, Any]:
+        """Validate what a scanner read as GS1 defines it, and name its canonical subject and
+        Digital Link URI; the resolver reads every Digital Link the same way."""
+        reading = parse_gs1(args["text"])
+        ref = reading.ref
+        table = ai_table()
         return {
             "kind": ref.kind,
             "gtin": ref.gtin,
@@ -162,4 +167,8 @@ class ParseSubject(MethodView):
             "sscc": ref.sscc,
             "subject": ref.subject,
             "uri": ref.uri(_base_url()),
+            "elements": [
+                {"ai": e.ai, "title": table.entries[e.ai].title, "value": e.value}
+                for e in reading.elements
+            ],
         }

@@ -3,38 +3,56 @@
 A subject is the path part of a GS1 Digital Link URI (https://ref.gs1.org/standards/digital-link/):
 ``01/<gtin14>/21/<serial>`` for a serialised item, ``01/<gtin14>/10/<lot>`` for a lot and
 ``00/<sscc>`` for a parcel, with values percent-encoded so that every subject has one spelling.
+
+Input is read as GS1 defines it (element strings, scanner data, Digital Link URIs: see
+element_strings and dl_uri) and validated against GS1's Syntax Dictionary (ai_values) before it
+is mapped to a subject; nothing is dropped or repaired on the way.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Literal
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote
 
-import biip
-from biip.gs1_messages import GS1Message
-
+from trace_service.codes.ai_table import ai_table
+from trace_service.codes.ai_values import Element, check_message
+from trace_service.codes.dl_uri import check_path_gtin, parse_path, parse_uri
+from trace_service.codes.element_strings import (
+    parse_bracketed,
+    parse_unbracketed,
+    read_scan,
+)
 from trace_service.codes.identifiers import (
     GTIN_LENGTHS,
     SSCC_LENGTH,
+    InvalidSubject,
     is_ascii_digits,
     parse_gtin,
     parse_lot,
     parse_serial,
     parse_sscc,
 )
-from trace_service.errors import DomainError
+
+__all__ = [
+    "Gs1Reading",
+    "InvalidSubject",
+    "SubjectRef",
+    "UnsupportedSubject",
+    "digital_link_uri",
+    "item_subject",
+    "lot_subject",
+    "parse_gs1",
+    "parse_route_subject",
+    "parse_subject",
+    "sscc_subject",
+]
 
 SubjectKind = Literal["item", "lot", "parcel"]
 
-# GTIN key qualifiers that would change which thing is named; the service keys only by 10 and 21.
-_UNSUPPORTED_QUALIFIERS = {"22": "consumer product variant", "235": "third-party serial"}
-_IDENTITY_AIS = ("00", "01", "10", "21")
-# Digital Link requires the GTIN qualifiers in this order (lot before serial).
-_GTIN_QUALIFIER_ORDER = ("10", "21")
-
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _PATH_START = re.compile(r"/?[0-9]{2,4}/")
 # A router has already percent-decoded the path, so the value of the last key takes the rest.
 _DECODED_PATH = re.compile(
@@ -42,10 +60,11 @@ _DECODED_PATH = re.compile(
 )
 
 
-class InvalidSubject(DomainError):
-    code = "invalid_subject"
-    status = 422
-    title = "Invalid item or parcel identifier"
+class UnsupportedSubject(InvalidSubject):
+    """Valid GS1 data that names something the service does not key: no item, lot or parcel."""
+
+    code = "unsupported_subject"
+    title = "Valid GS1 data that names no item, lot or parcel"
 
 
 def _encode(value: str) -> str:
@@ -154,125 +173,124 @@ def digital_link_uri(base_url: str, subject: str) -> str:
     return f"{base_url.rstrip('/')}/{subject.lstrip('/')}"
 
 
-def parse_subject(text: str) -> SubjectRef:
-    """Parse a subject path, a Digital Link URI, a "(01)…(21)…" element string or scanned GS1 data.
+@dataclass(frozen=True)
+class Gs1Reading:
+    """What a text names (ref) and every GS1 element it carries, attributes included."""
 
-    Raises InvalidSubject when the text names no item, lot or parcel, and InvalidGtin,
-    InvalidSscc, InvalidSerial or InvalidLot when it does but a part is invalid.
+    ref: SubjectRef
+    elements: tuple[Element, ...]
+
+
+def parse_gs1(text: str) -> Gs1Reading:
+    """Read a subject path, Digital Link URI, element string or scanned GS1 data, as GS1 does.
+
+    Raises InvalidSubject (or InvalidGtin, InvalidSscc, InvalidSerial, InvalidLot for those AIs'
+    values) naming the position of the first fault, and UnsupportedSubject for valid GS1 data
+    that names no item, lot or parcel.
     """
+    return _reading(_elements(text))
+
+
+def parse_subject(text: str) -> SubjectRef:
+    """The item, lot or parcel a text names; raises as parse_gs1 does."""
+    return parse_gs1(text).ref
+
+
+def _elements(text: str) -> list[Element]:
     if not text:
         raise InvalidSubject("Nothing to parse.")
-    if "://" in text:
-        try:
-            parts = urlsplit(text)
-        except ValueError as exc:  # e.g. an unclosed "[" IPv6 host
-            raise InvalidSubject(f"{text!r} is not a URI: {exc}") from None
-        if parts.scheme not in ("http", "https"):
-            raise InvalidSubject(f"A Digital Link URI must be http or https, not {parts.scheme!r}.")
-        return _from_encoded_path(parts.path)
+    if _SCHEME.match(text):
+        link = parse_uri(text)
+        return [*link.path, *link.attributes]
     if _PATH_START.match(text):
-        return _from_encoded_path(text)
+        # A subject path is Digital Link path info without the resolver's scheme and host.
+        link = parse_path(text if text.startswith("/") else "/" + text, 0 if text[0] == "/" else -1)
+        return [*link.path, *link.attributes]
     if text.startswith("("):
-        return _from_element_string(text)
-    return _from_scan(text)
+        return parse_bracketed(text)
+    if text.startswith("]"):
+        scan = read_scan(text)
+        if scan.elements is not None:
+            return scan.elements
+        plain = scan.plain or ""
+        if not _SCHEME.match(plain):
+            raise InvalidSubject(
+                f"{text[: scan.offset]} carries plain data, and this is no Digital Link URI "
+                f"(position {scan.offset + 1}).",
+                position=scan.offset + 1,
+            )
+        link = parse_uri(plain, scan.offset)
+        return [*link.path, *link.attributes]
+    # Bare digits are ambiguous (18 digits are also AI 10 and a value): a person typing
+    # 18 digits means an SSCC, and a GTIN alone names a product, not an item.
+    if is_ascii_digits(text) and len(text) == SSCC_LENGTH:
+        return [Element.at("00", text, 0)]
+    if is_ascii_digits(text) and len(text) in GTIN_LENGTHS:
+        parse_gtin(text)
+        raise InvalidSubject(
+            "A GTIN alone names a product, not an item: add a serial (21) or lot (10)."
+        )
+    return parse_unbracketed(text)
+
+
+def _reading(elements: Sequence[Element]) -> Gs1Reading:
+    unique = check_message(elements)
+    ais = {e.ai: e.value for e in unique}
+    if "00" in ais:
+        # The SSCC names the logistic unit; (02) content, (37) count, (10) lot... describe it.
+        ref = SubjectRef.for_parcel(ais["00"])
+    elif "01" in ais and ("22" in ais or "235" in ais):
+        qualifier = "22" if "22" in ais else "235"
+        raise UnsupportedSubject(
+            f"({qualifier}) {_title(qualifier)} qualifies the GTIN; the service names items by "
+            "(01)+(21) and lots by (01)+(10) only.",
+            ai=qualifier,
+        )
+    elif "01" in ais and "21" in ais:
+        ref = SubjectRef.for_item(ais["01"], ais["21"], lot=ais.get("10"))
+    elif "01" in ais and "10" in ais:
+        ref = SubjectRef.for_lot(ais["01"], ais["10"])
+    elif "01" in ais:
+        raise InvalidSubject(
+            "A GTIN alone names a product, not an item: add a serial (21) or lot (10)."
+        )
+    else:
+        keys = [ai for ai in ais if ai_table().is_dl_key(ai)]
+        if keys:
+            raise UnsupportedSubject(
+                f"({keys[0]}) {_title(keys[0])} is a GS1 key, but not of an item, lot or parcel.",
+                ai=keys[0],
+            )
+        raise InvalidSubject("No GTIN (01) or SSCC (00) found.")
+    return Gs1Reading(ref, tuple(unique))
+
+
+def _title(ai: str) -> str:
+    entry = ai_table().get(ai)
+    return entry.title if entry else ""
 
 
 def parse_route_subject(path: str) -> SubjectRef:
     """Parse a subject from a URL path variable that the router has already percent-decoded.
 
     The value of the last key takes the rest of the path, so serials and lots may contain "/";
-    a lot and a serial together are therefore not accepted here. Element strings and scanned
-    data are accepted as in parse_subject; full URIs are not.
-    Raises as parse_subject does.
+    a lot and a serial together are therefore not accepted here (the resolver reads the raw
+    request URI instead). Element strings and scanned data are accepted as in parse_subject;
+    full URIs are not. Raises as parse_subject does.
     """
     if "://" in path:
         raise InvalidSubject("Give a subject path such as 01/<gtin>/21/<serial>, not a URI.")
-    if _PATH_START.match(path):
-        match = _DECODED_PATH.fullmatch(path)
-        if match is None:
-            raise InvalidSubject(
-                f"{path!r} is not 00/<sscc>, 01/<gtin>/21/<serial> or 01/<gtin>/10/<lot>."
-            )
-        if match["sscc"] is not None:
-            return _from_ais([("00", match["sscc"])])
-        return _from_ais([("01", match["gtin"]), (match["ai"], match["value"])])
-    return parse_subject(path)
-
-
-def _from_encoded_path(path: str) -> SubjectRef:
-    segments = path.lstrip("/").split("/")
-    # A resolver may put its own path before the primary key; the key starts the (AI, value) pairs.
-    for start, segment in enumerate(segments):
-        if segment in ("00", "01") and (len(segments) - start) % 2 == 0:
-            break
+    if not _PATH_START.match(path):
+        return parse_subject(path)
+    match = _DECODED_PATH.fullmatch(path)
+    if match is None:
+        raise InvalidSubject(
+            f"{path!r} is not 00/<sscc>, 01/<gtin>/21/<serial> or 01/<gtin>/10/<lot>."
+        )
+    if match["sscc"] is not None:
+        elements = [Element.at("00", match["sscc"], match.start("sscc"))]
     else:
-        raise InvalidSubject(
-            f"{path!r} is not 00/<sscc> or 01/<gtin>/… with a value after each key "
-            "(write '/' inside a value as %2F)."
-        )
-    keys = segments[start::2]
-    qualifiers = keys[1:]
-    if keys[0] == "01" and qualifiers != [q for q in _GTIN_QUALIFIER_ORDER if q in qualifiers]:
-        raise InvalidSubject(
-            f"{path!r}: after 01/<gtin> only 10/<lot> then 21/<serial> may follow."
-        )
-    pairs = []
-    for ai, raw in zip(keys, segments[start + 1 :: 2], strict=True):
-        try:
-            pairs.append((ai, unquote(raw, errors="strict")))
-        except UnicodeDecodeError:
-            raise InvalidSubject(f"{path!r}: {raw!r} is not percent-encoded UTF-8.") from None
-    return _from_ais(pairs)
-
-
-def _from_element_string(text: str) -> SubjectRef:
-    try:
-        message = GS1Message.parse_hri(text)
-    except biip.ParseError as exc:
-        raise InvalidSubject(f"{text!r} is not a GS1 element string: {exc}") from None
-    return _from_ais((e.ai.ai, e.value) for e in message.element_strings)
-
-
-def _from_scan(text: str) -> SubjectRef:
-    # Bare digits are ambiguous to biip (18 digits also parse as AI 10); a person typing
-    # 18 digits means an SSCC, and a GTIN alone names a product, not an item.
-    if is_ascii_digits(text):
-        if len(text) == SSCC_LENGTH:
-            return SubjectRef.for_parcel(text)
-        if len(text) in GTIN_LENGTHS:
-            return _from_ais([("01", text)])
-    try:
-        result = biip.parse(text)
-    except (biip.ParseError, IndexError, ValueError) as exc:
-        # biip 5.2 raises IndexError on a bare symbology prefix such as "]".
-        raise InvalidSubject(f"{text!r} is not GS1 data: {exc}") from None
-    if result.gs1_message is None:
-        reason = result.gs1_message_error or "unrecognised"
-        raise InvalidSubject(f"{text!r} is not GS1 data: {reason}")
-    return _from_ais((e.ai.ai, e.value) for e in result.gs1_message.element_strings)
-
-
-def _from_ais(pairs: Iterable[tuple[str, str]]) -> SubjectRef:
-    ais: dict[str, str] = {}
-    for ai, value in pairs:
-        if ai in _UNSUPPORTED_QUALIFIERS:
-            raise InvalidSubject(f"AI ({ai}) {_UNSUPPORTED_QUALIFIERS[ai]} is not supported.")
-        if ai not in _IDENTITY_AIS:
-            continue  # data attributes such as (17) expiry do not change which thing is named
-        if ai in ais:
-            raise InvalidSubject(f"AI ({ai}) appears more than once.")
-        ais[ai] = value
-    if "00" in ais:
-        if len(ais) > 1:
-            raise InvalidSubject("An SSCC (00) names a parcel on its own; drop the other keys.")
-        return SubjectRef.for_parcel(ais["00"])
-    if "01" not in ais:
-        raise InvalidSubject("No GTIN (01) or SSCC (00) found.")
-    if "21" in ais:
-        return SubjectRef.for_item(ais["01"], ais["21"], lot=ais.get("10"))
-    if "10" in ais:
-        return SubjectRef.for_lot(ais["01"], ais["10"])
-    parse_gtin(ais["01"])
-    raise InvalidSubject(
-        "A GTIN alone names a product, not an item: add a serial (21) or lot (10)."
-    )
+        gtin = Element.at("01", match["gtin"], match.start("gtin"))
+        check_path_gtin(gtin)
+        elements = [gtin, Element.at(match["ai"], match["value"], match.start("value"))]
+    return _reading(elements).ref

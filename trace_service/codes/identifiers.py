@@ -29,6 +29,12 @@ CS82 = frozenset(
 _ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
+class InvalidSubject(DomainError):
+    code = "invalid_subject"
+    status = 422
+    title = "Invalid item or parcel identifier"
+
+
 class InvalidGtin(DomainError):
     code = "invalid_gtin"
     status = 422

@@ -16,9 +16,17 @@ class ParseQuery(Schema):
         validate=validate.Length(min=1, max=MAX_TEXT_LENGTH),
         metadata={
             "description": "A subject path, GS1 Digital Link URI, element string such as "
-            "(01)09506000134352(21)ABC, or raw scanned GS1-128/DataMatrix data.",
+            "(01)09506000134352(21)ABC, or scanned data: AI data with GS (FNC1) separators, "
+            "optionally after a symbology identifier (]C1, ]e0, ]d2, ]Q3, ]J1; ]Q1, ]d1 or ]J0 "
+            "with a Digital Link URI; ]E0/]E4 EAN/UPC). Nothing is trimmed.",
         },
     )
+
+
+class ParsedElement(Schema):
+    ai = fields.String(required=True, metadata={"description": "GS1 Application Identifier"})
+    title = fields.String(required=True, metadata={"description": "GS1's short title of the AI"})
+    value = fields.String(required=True, metadata={"description": "The value, exactly as read"})
 
 
 class ParsedSubject(Schema):
@@ -32,6 +40,14 @@ class ParsedSubject(Schema):
         metadata={"description": "Canonical subject id, e.g. 01/<gtin14>/21/<serial>"},
     )
     uri = fields.String(required=True, metadata={"description": "GS1 Digital Link URI"})
+    elements = fields.List(
+        fields.Nested(ParsedElement),
+        required=True,
+        metadata={
+            "description": "Every GS1 element the text carries, in order, validated against "
+            "GS1's Syntax Dictionary: the keys and also attributes such as (17) expiry"
+        },
+    )
 
 
 class LabelSheetQuery(Schema):

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any, cast
+from urllib.parse import quote
 
-from flask import Response, current_app, request
+from flask import Response, current_app, redirect, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from trace_service.codes.digital_link import parse_route_subject
+from trace_service.codes.digital_link import parse_subject
 from trace_service.db import get_session, utcnow
 from trace_service.errors import BadRequest, DomainError, Forbidden, NotFound
 from trace_service.identity.auth import BEARER_DOC, current_party
@@ -27,6 +28,7 @@ from trace_service.lifecycle.schemas import (
     BatchResponse,
     BatchSubmission,
     EnvelopeSubmission,
+    ParcelLinksOut,
     ProductIn,
     ProductOut,
     ReceiptSchema,
@@ -238,34 +240,98 @@ def _wants_html() -> bool:
     return best == "text/html"
 
 
-def _resolve(route_subject: str) -> Any:
+def _requested() -> tuple[str, str]:
+    """The request's path (below the app's root) and query exactly as the client sent them.
+
+    The router percent-decodes path variables, which loses where "/" was a separator and where
+    a value; Digital Link needs the raw path. Werkzeug and gunicorn keep it in RAW_URI.
+    """
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if not raw:  # a server that keeps no raw URI: re-encode the decoded path
+        query = request.query_string.decode("latin-1")
+        raw = quote(request.script_root + request.path) + (f"?{query}" if query else "")
+    path, _, query = raw.partition("?")
+    return path.removeprefix(request.script_root), query
+
+
+def _resolve() -> Any:
+    """Answer any valid Digital Link form of an item, lot or parcel, as /codes/parse reads it."""
+    path, query = _requested()
+    try:
+        ref = parse_subject(path + (f"?{query}" if query else ""))
+    except DomainError:
+        if _wants_html():
+            # The consumer verification page words an unknown or malformed code itself (a
+            # phone camera must not land on raw JSON).
+            return page("consumer.html")
+        raise
+    root = request.script_root
+    if path != f"/{ref.subject}":
+        # Another valid spelling of the same thing (a lot before the serial, lowercase escapes,
+        # a qualifier order GS1 allows): point at the one canonical URI, keeping non-AI
+        # parameters such as format= or linkType= (AI attributes were validated, not needed).
+        keep = [p for p in query.split("&") if p and not p.partition("=")[0].isdigit()]
+        return redirect(f"{root}/{ref.subject}" + (f"?{'&'.join(keep)}" if keep else ""), 301)
+    base = current_app.config["RESOLVER_BASE_URL"]
+    if ref.kind == "parcel":
+        # A parcel has no consumer page (an SSCC is on a logistic label, not a consumer's QR
+        # code): its Digital Link answers with where its public record is.
+        return {
+            "subject": ref.subject,
+            "uri": ref.uri(base),
+            "epcis": f"{root}/epcis/parcels/{ref.subject}",
+        }
     if _wants_html():
-        # The consumer verification page: it fetches this same URI as JSON and checks it, and
-        # words an unknown or malformed code itself (a phone camera must not land on raw JSON).
+        # The consumer verification page: it fetches this same URI as JSON and checks it.
         return page("consumer.html")
-    ref = parse_route_subject(route_subject)
-    return resolve.resolve_item(get_session(), ref, current_app.config["RESOLVER_BASE_URL"])
+    return resolve.resolve_item(get_session(), ref, base)
 
 
-@blp.route("/01/<gtin>/21/<path:serial>")
+_CANONICAL_REDIRECT = {
+    "301": {
+        "description": "Another valid Digital Link form of the subject (e.g. /10/<lot>/21/"
+        "<serial>, lowercase percent-escapes): Location is the canonical URI"
+    }
+}
+
+
+# merge_slashes=False: "/10//21/S1" is an empty lot to refuse, not a path to tidy and redirect.
+@blp.route("/01/<gtin>/21/<path:serial>", merge_slashes=False)
 class ItemResolver(MethodView):
     @blp.response(200, TimelineOut)
     @blp.alt_response(200, **_PAGE)
+    @blp.doc(responses=_CANONICAL_REDIRECT)
     @problems(404, 422)
     def get(self, gtin: str, serial: str) -> Any:
         """GS1 Digital Link of a serialised item: the consumer page, or with
-        `Accept: application/json` the product, merchant and verified public timeline."""
-        return _resolve(f"01/{gtin}/21/{serial}")
+        `Accept: application/json` the product, merchant and verified public timeline.
+        Every valid Digital Link form (a lot before the serial, query attributes such as
+        `?17=<expiry>`) is read as `/codes/parse` reads it."""
+        return _resolve()
 
 
-@blp.route("/01/<gtin>/10/<path:lot>")
+@blp.route("/01/<gtin>/10/<path:lot>", merge_slashes=False)
 class LotResolver(MethodView):
     @blp.response(200, TimelineOut)
     @blp.alt_response(200, **_PAGE)
+    @blp.doc(responses=_CANONICAL_REDIRECT)
     @problems(404, 422)
     def get(self, gtin: str, lot: str) -> Any:
-        """GS1 Digital Link of a lot, as for a serialised item."""
-        return _resolve(f"01/{gtin}/10/{lot}")
+        """GS1 Digital Link of a lot, as for a serialised item; `/01/<gtin>/10/<lot>/21/<serial>`
+        names the item and redirects to its canonical URI."""
+        return _resolve()
+
+
+@blp.route("/00/<sscc>", merge_slashes=False)
+class ParcelResolver(MethodView):
+    @blp.response(200, ParcelLinksOut)
+    @blp.doc(responses=_CANONICAL_REDIRECT)
+    @problems(422)
+    def get(self, sscc: str) -> Any:
+        """GS1 Digital Link of a parcel (SSCC): its canonical URI and where its EPCIS events are
+        (no personal data). Other valid forms, e.g. with `?02=<gtin>&37=<count>`, are read as
+        `/codes/parse` reads them."""
+        return _resolve()
 
 
 @blp.route("/parcels/<path:parcel>/recipient")

@@ -160,6 +160,14 @@ class AsBuilt(fields.Nested):
         return value
 
 
+class ParcelLinksOut(Schema):
+    subject = fields.String(required=True, metadata={"description": "00/<sscc>"})
+    uri = fields.String(required=True, metadata={"description": "GS1 Digital Link URI"})
+    epcis = fields.String(
+        required=True, metadata={"description": "The parcel's public record: its EPCIS events"}
+    )
+
+
 class TimelineOut(Schema):
     subject = fields.String(required=True)
     uri = fields.String(required=True, metadata={"description": "GS1 Digital Link URI"})

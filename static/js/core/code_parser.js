@@ -12,6 +12,7 @@ register({
     "scan.unsupported_ai": "不支持应用标识符（{ai}）。",
     "scan.duplicate_ai": "应用标识符（{ai}）重复出现。",
     "scan.ai_order": "数字链接中 01 之后只能依次跟 10（批号）和 21（序列号）。",
+    "scan.gtin14_path": "数字链接路径中的商品条码须写成 14 位：{padded}（这里是 {code}）。",
     "scan.sscc_alone": "SSCC（00）单独标识一个包裹，不能与其他标识同时出现。",
     "scan.no_key": "没有找到商品条码（01）或物流单元代码（00）。",
     "scan.malformed": "无法解析 GS1 数据：{text}",
@@ -25,6 +26,7 @@ register({
     "scan.unsupported_ai": "Application identifier ({ai}) is not supported.",
     "scan.duplicate_ai": "Application identifier ({ai}) appears twice.",
     "scan.ai_order": "In a Digital Link, 01 may be followed only by 10 (lot) then 21 (serial).",
+    "scan.gtin14_path": "A Digital Link path writes the GTIN with 14 digits: {padded} (not {code}).",
     "scan.sscc_alone": "An SSCC (00) names a parcel on its own; it cannot come with other keys.",
     "scan.no_key": "No GTIN (01) or SSCC (00) found.",
     "scan.malformed": "Cannot read this GS1 data: {text}",
@@ -75,6 +77,12 @@ function fromPath(path) {
       throw new ScanError("scan.malformed", { text: segments[i + 1] });
     }
     pairs.push([segments[i], value]);
+  }
+  // GS1 Digital Link writes the GTIN with 14 digits; the service refuses shorter ones there
+  // (trace_service/codes/dl_uri.py check_path_gtin), so the browser does too.
+  const [key, keyValue] = pairs[0];
+  if (key === "01" && DIGITS.test(keyValue) && [8, 12, 13].includes(keyValue.length)) {
+    throw new ScanError("scan.gtin14_path", { code: keyValue, padded: keyValue.padStart(14, "0") });
   }
   const qualifiers = pairs.slice(1).map(([ai]) => ai);
   if (pairs[0][0] === "01" && qualifiers.join() !== ["10", "21"].filter((q) => qualifiers.includes(q)).join()) {
