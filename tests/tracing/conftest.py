@@ -1,0 +1,6 @@
+"""The complaint case stories' fixtures (tests/tracing/cases_flow.py): `clock`, an hour in the
+past, and the `world` built on it."""
+
+from __future__ import annotations
+
+from tests.tracing.cases_flow import clock, world  # noqa: F401  # the fixtures, shared with credit
