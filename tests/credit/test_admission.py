@@ -1,8 +1,6 @@
 """The platform admission check (准入核验): unknown parties and non-couriers are problems; a
 suspended courier, one of a suspended company or the staff of a black-listed company are
 refused with the reason.
-
-Stories run on a clock an hour (or a year) in the past; see tests/tracing/cases_flow.py.
 """
 
 from __future__ import annotations
@@ -10,12 +8,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.credit.records_flow import (
-    admission,
-    black_list,
-    decide_on,
-    get_json,
-)
+from tests.credit.records_flow import admission, black_list, decide_on, get_json
 from tests.lifecycle.flow import World, assert_problem
 from tests.tracing.cases_flow import Clock
 from trace_service.db import new_session

@@ -1,8 +1,6 @@
 """The black list over HTTP, from nomination to decision: the unit is told why and may object, a
 regulator confirms, rejects, upholds or reverses, and credit repair delists only after the
 minimum period.
-
-Stories run on a clock an hour (or a year) in the past; see tests/tracing/cases_flow.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,5 @@
 """Courier credit published over HTTP (公示): before the first snapshot, the method and rules with
 their versions, and ratings explained complaint by complaint, their content hashing as logged.
-
-Stories run on a clock an hour (or a year) in the past; see tests/tracing/cases_flow.py.
 """
 
 from __future__ import annotations
@@ -14,11 +12,7 @@ from decimal import Decimal
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.credit.records_flow import (
-    black_list,
-    get_json,
-    short_parcel,
-)
+from tests.credit.records_flow import black_list, get_json, short_parcel
 from tests.lifecycle.flow import World, assert_problem
 from tests.tracing.cases_flow import Clock, damaged_parcel, real_now
 from trace_service.plumbing.timestamps import format_time

@@ -7,13 +7,7 @@ import base64
 
 import pytest
 
-from tests.identity.conftest import (
-    call,
-    enrol,
-    keys_of,
-    next_uscc,
-    register,
-)
+from tests.identity.conftest import call, enrol, keys_of, next_uscc, register
 from tests.lifecycle.flow import assert_problem
 from trace_service.lifecycle.compose import KeyHolder
 

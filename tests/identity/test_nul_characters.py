@@ -5,12 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.identity.conftest import (
-    call,
-    next_uscc,
-    party_count,
-    register,
-)
+from tests.identity.conftest import call, next_uscc, party_count, register
 from trace_service.lifecycle.compose import KeyHolder
 
 

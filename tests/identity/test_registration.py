@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.identity.conftest import (
-    next_uscc,
-    refused_registration,
-    register,
-)
+from tests.identity.conftest import next_uscc, refused_registration, register
 from tests.lifecycle.flow import assert_problem
 
 

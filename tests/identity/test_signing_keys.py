@@ -6,10 +6,7 @@ import base64
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.identity.conftest import (
-    enrol,
-    keys_of,
-)
+from tests.identity.conftest import enrol, keys_of
 from tests.lifecycle.flow import assert_problem, log_size, now
 from trace_service.lifecycle.compose import KeyHolder, payload, sign, submission
 from trace_service.plumbing.timestamps import format_time

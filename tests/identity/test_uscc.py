@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.identity.conftest import (
-    next_uscc,
-    refused_registration,
-    register,
-)
+from tests.identity.conftest import next_uscc, refused_registration, register
 
 
 def uscc_with_bad_check_char() -> str:

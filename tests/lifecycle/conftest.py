@@ -1,6 +1,10 @@
 """The world the /events refusal tests share: the parties, their product, and one accepted listing
 already in the log, so that "nothing written" is measured against a non-empty log.
 
+Those tests (malformed bodies, signature and payload refusals, event chains, batches, never a
+server error) check that every refusal is a problem+json with a stable code, and that nothing is
+written: the checkpoint's tree size and the stored entries stay where they were.
+
 A module that wants a world without that first event defines its own `world` fixture.
 """
 

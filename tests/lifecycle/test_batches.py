@@ -1,8 +1,5 @@
 """/events/batch: each event accepted or refused on its own, later events building on earlier
 ones of the same batch, idempotent resubmission, and the limits of a batch.
-
-Every refusal is a problem+json with a stable code, and nothing written (the checkpoint's tree
-size and the stored entries stay where they were); the world is tests/lifecycle/conftest.py's.
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
 """An event's place on its subject's chain over /events: forks name the winner, unknown
 predecessors are refused, a resubmission gets its receipt back, and the lifecycle rules refuse
 an event its subject's state does not allow.
-
-Every refusal is a problem+json with a stable code, and nothing written (the checkpoint's tree
-size and the stored entries stay where they were); the world is tests/lifecycle/conftest.py's.
 """
 
 from __future__ import annotations

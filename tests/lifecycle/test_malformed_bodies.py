@@ -1,8 +1,5 @@
 """/events refuses a body that is not a signed envelope: malformed or non-canonical JSON, a
 wrong content type, nesting too deep, a body too large, members an envelope does not have.
-
-Every refusal is a problem+json with a stable code, and nothing written (the checkpoint's tree
-size and the stored entries stay where they were); the world is tests/lifecycle/conftest.py's.
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
 """/events refuses a payload its record type does not allow: unknown or missing fields, wrong
 types, unknown event types, non-canonical subject ids, and a dispatch's personal data that is
 missing, malformed or does not match its commitment.
-
-Every refusal is a problem+json with a stable code, and nothing written (the checkpoint's tree
-size and the stored entries stay where they were); the world is tests/lifecycle/conftest.py's.
 """
 
 from __future__ import annotations

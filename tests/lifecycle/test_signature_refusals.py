@@ -1,9 +1,6 @@
 """/events refuses an event whose signatures do not hold: malformed, unknown or non-verifying
 signatures, keys revoked, not yet valid or of a suspended party, and a signing time off the
 server's clock or before the chain's previous event.
-
-Every refusal is a problem+json with a stable code, and nothing written (the checkpoint's tree
-size and the stored entries stay where they were); the world is tests/lifecycle/conftest.py's.
 """
 
 from __future__ import annotations

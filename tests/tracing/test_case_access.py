@@ -1,8 +1,5 @@
 """Who may read a complaint case: regulators and the parties it names, never the buyer's key to
 the courier, and the complainant's resolution without its name.
-
-Every story runs on a clock set an hour (or weeks) in the past, so that reads at the real
-time see deadlines pass; see tests/tracing/cases_flow.py.
 """
 
 from __future__ import annotations

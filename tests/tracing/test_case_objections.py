@@ -1,9 +1,6 @@
 """Objections and decisions on a complaint case: the attributed party (or its company) objects
 within 15 days, once per finding; a regulator decides within 10 days, or the objection is
 listed overdue.
-
-Every story runs on a clock set an hour (or weeks) in the past, so that reads at the real
-time see deadlines pass; see tests/tracing/cases_flow.py.
 """
 
 from __future__ import annotations

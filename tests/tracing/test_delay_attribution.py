@@ -1,26 +1,13 @@
 """Responsibility back-tracing (责任倒查) of a delay: the promise split into a budget by leg and by
 segment, and the delay shared by the segments that overran their budget.
-
-Each rule as a worked, hand-checked case; the stories' conventions are tests/tracing/story.py's.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.tracing.story import (
-    HUB,
-    LAST_MILE,
-    PICKUP,
-    STRANGER,
-    Story,
-    at,
-    expect,
-    trace,
-)
-from trace_service.tracing.attribution import (
-    RuleSet,
-)
+from tests.tracing.story import HUB, LAST_MILE, PICKUP, STRANGER, Story, at, expect, trace
+from trace_service.tracing.attribution import RuleSet
 from trace_service.tracing.custody import custody_segments
 from trace_service.tracing.delay_budget import segment_budgets
 

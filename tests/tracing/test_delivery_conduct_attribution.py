@@ -1,24 +1,12 @@
 """Responsibility back-tracing (责任倒查) of how a parcel was handed over and who handled the
 recipient's data: sign-off and station drops without consent, illegal fees and service
 attitude, and privacy leaks shared by the parties logged reading the data.
-
-Each rule as a worked, hand-checked case; the stories' conventions are tests/tracing/story.py's.
 """
 
 from __future__ import annotations
 
-from tests.tracing.story import (
-    LAST_MILE,
-    PICKUP,
-    SHOP,
-    Story,
-    at,
-    expect,
-    trace,
-)
-from trace_service.tracing.attribution import (
-    DataRead,
-)
+from tests.tracing.story import LAST_MILE, PICKUP, SHOP, Story, at, expect, trace
+from trace_service.tracing.attribution import DataRead
 
 # 未经同意代签 / 投放 unauthorised sign-off, station drop
 

@@ -1,27 +1,12 @@
 """Responsibility back-tracing (责任倒查) of the goods themselves: empty parcels, wrong items,
 counterfeits and goods not as described are the merchant's, unless the weight or the seal
 changed in someone's custody.
-
-Each rule as a worked, hand-checked case; the stories' conventions are tests/tracing/story.py's.
 """
 
 from __future__ import annotations
 
-from tests.tracing.story import (
-    HUB,
-    ITEM,
-    ITEM_2,
-    LAST_MILE,
-    NOW,
-    PICKUP,
-    Story,
-    expect,
-    trace,
-)
-from trace_service.tracing.attribution import (
-    RuleSet,
-    attribute_complaint,
-)
+from tests.tracing.story import HUB, ITEM, ITEM_2, LAST_MILE, NOW, PICKUP, Story, expect, trace
+from trace_service.tracing.attribution import RuleSet, attribute_complaint
 
 # 空包 empty parcel
 

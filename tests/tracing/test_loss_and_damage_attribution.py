@@ -1,23 +1,11 @@
 """Responsibility back-tracing (责任倒查) of a parcel lost, short or damaged: the custodian on whose
 watch it happened, weight lost shared by grams, damage the giver's unless the receiver accepted
 it intact, and gaps in the chain answered by the party that took custody without recording it.
-
-Each rule as a worked, hand-checked case; the stories' conventions are tests/tracing/story.py's.
 """
 
 from __future__ import annotations
 
-from tests.tracing.story import (
-    HUB,
-    LAST_MILE,
-    PARTNER,
-    PICKUP,
-    STRANGER,
-    Story,
-    at,
-    expect,
-    trace,
-)
+from tests.tracing.story import HUB, LAST_MILE, PARTNER, PICKUP, STRANGER, Story, at, expect, trace
 
 # 丢失短少 lost / short
 

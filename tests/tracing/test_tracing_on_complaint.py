@@ -1,9 +1,6 @@
 """Complaint cases over HTTP (责任倒查): a complaint is attributed as soon as it is accepted, alone
 or in a batch, with its rule and evidence; one that reached the log without the hook is traced
 on demand, and a tracing failure never fails the complaint.
-
-Every story runs on a clock set an hour (or weeks) in the past, so that reads at the real
-time see deadlines pass; see tests/tracing/cases_flow.py.
 """
 
 from __future__ import annotations
@@ -16,13 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.lifecycle.flow import World, assert_problem
-from tests.tracing.cases_flow import (
-    Clock,
-    case,
-    cases,
-    damaged_parcel,
-    shares_of,
-)
+from tests.tracing.cases_flow import Clock, case, cases, damaged_parcel, shares_of
 from trace_service.db import new_session
 from trace_service.lifecycle.compose import payload, sign, submission
 from trace_service.lifecycle.ingest import IngestContext, ingest
