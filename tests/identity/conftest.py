@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.lifecycle.flow import assert_problem
+from tests.lifecycle.flow import assert_problem, row_count
 from trace_service.lifecycle.compose import KeyHolder
 
 _SERIALS = iter(range(1, 10000))
@@ -35,18 +35,9 @@ def register(client, registrar, status: int = 201, **body: Any) -> dict[str, Any
 
 
 def party_count(client) -> int:
-    from sqlalchemy import func, select
-
-    from trace_service.db import new_session
     from trace_service.identity.models import Party
 
-    app = client.application
-    with app.app_context():
-        session = new_session(app)
-        try:
-            return int(session.scalar(select(func.count()).select_from(Party)) or 0)
-        finally:
-            session.close()
+    return row_count(client, Party)
 
 
 def refused_registration(client, actor, status: int, code: str, **body: Any) -> dict[str, Any]:

@@ -127,20 +127,26 @@ def log_size(client: FlaskClient) -> int:
     return int(response.get_data(as_text=True).splitlines()[1])
 
 
-def entry_count(client: FlaskClient) -> int:
-    """How many rows the log table holds (read straight from the database)."""
+def row_count(client: FlaskClient, model: Any) -> int:
+    """How many rows the table of `model` holds (read straight from the database)."""
     from sqlalchemy import func, select
 
     from trace_service.db import new_session
-    from trace_service.ledger.models import LogEntry
 
     app = client.application
     with app.app_context():
         session = new_session(app)
         try:
-            return int(session.scalar(select(func.count()).select_from(LogEntry)) or 0)
+            return int(session.scalar(select(func.count()).select_from(model)) or 0)
         finally:
             session.close()
+
+
+def entry_count(client: FlaskClient) -> int:
+    """How many rows the log table holds."""
+    from trace_service.ledger.models import LogEntry
+
+    return row_count(client, LogEntry)
 
 
 def ledger_state(client: FlaskClient) -> tuple[int, int]:
