@@ -1,4 +1,5 @@
-"""Factories for rating inputs: faults and unit exposures with sensible defaults."""
+"""Factories for rating inputs: faults and unit exposures with sensible defaults; and, for the
+credit stories over HTTP, the complaint case stories' `clock` and `world`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.tracing.cases_flow import clock, world  # noqa: F401  # the fixtures, shared with tracing
 from trace_service.credit.method import Fault, Role, UnitExposure
 
 AS_OF = datetime(2026, 6, 1, tzinfo=UTC)

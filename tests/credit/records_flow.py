@@ -8,8 +8,9 @@ from typing import Any, NamedTuple
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.conftest import Actor
 from tests.lifecycle.flow import GTIN, World
-from tests.tracing.cases_flow import head_of, sign_on_head, sscc
+from tests.tracing.cases_flow import Clock, head_of, sign_on_head, sscc
 from trace_service.credit.snapshots import SnapshotTaken, take_snapshot
 from trace_service.db import new_session
 from trace_service.lifecycle.ingest import IngestContext
@@ -78,3 +79,32 @@ def get_json(client: FlaskClient, url: str, viewer: Any = None, **query: Any) ->
     response = client.get(url, query_string=query, headers=headers)
     assert response.status_code == 200, response.get_json()
     return response.get_json()
+
+
+def nominate_last_mile(world: World, app: Flask, clock: Clock) -> tuple[str, str]:
+    """A serious fault of the last-mile staff and the snapshot that nominates it; returns
+    (complaint, nomination)."""
+    complaint = short_parcel(world, 1).complaint
+    clock.advance(minutes=10)
+    taken = snapshot(app, clock())
+    assert taken.nominations == 1
+    return complaint, nomination_of(app, world.last_mile)
+
+
+def list_last_mile(world: World, app: Flask, clock: Clock) -> tuple[str, str, str]:
+    """Nominated, then confirmed by the regulator: returns (complaint, nomination, decision)."""
+    complaint, nomination = nominate_last_mile(world, app, clock)
+    clock.advance(hours=1)
+    confirmed = decide_on(world, app, world.last_mile, nomination, "confirmed")
+    assert confirmed.status_code == 201, confirmed.get_json()
+    return complaint, nomination, confirmed.get_json()["hash"]
+
+
+def black_list(client: FlaskClient) -> list[dict[str, Any]]:
+    listed: list[dict[str, Any]] = get_json(client, "/lists/black")
+    return listed
+
+
+def admission(client: FlaskClient, party: Actor) -> dict[str, Any]:
+    body: dict[str, Any] = get_json(client, f"/admission/{party.party_id}")
+    return body

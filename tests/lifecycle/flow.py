@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -125,20 +127,26 @@ def log_size(client: FlaskClient) -> int:
     return int(response.get_data(as_text=True).splitlines()[1])
 
 
-def entry_count(client: FlaskClient) -> int:
-    """How many rows the log table holds (read straight from the database)."""
+def row_count(client: FlaskClient, model: Any) -> int:
+    """How many rows the table of `model` holds (read straight from the database)."""
     from sqlalchemy import func, select
 
     from trace_service.db import new_session
-    from trace_service.ledger.models import LogEntry
 
     app = client.application
     with app.app_context():
         session = new_session(app)
         try:
-            return int(session.scalar(select(func.count()).select_from(LogEntry)) or 0)
+            return int(session.scalar(select(func.count()).select_from(model)) or 0)
         finally:
             session.close()
+
+
+def entry_count(client: FlaskClient) -> int:
+    """How many rows the log table holds."""
+    from trace_service.ledger.models import LogEntry
+
+    return row_count(client, LogEntry)
 
 
 def ledger_state(client: FlaskClient) -> tuple[int, int]:
@@ -155,3 +163,62 @@ def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
     assert body["status"] == status
     assert body["type"].endswith(code)
     return body
+
+
+# --- refusals: what a client sees when /events refuses, and that nothing was written -------
+
+ITEM = f"01/{GTIN}/21/SN0001"
+PARCEL = "00/106141412345678908"
+PRICE = {"amount": "88.00", "currency": "CNY"}
+
+
+@contextmanager
+def nothing_written(world: World) -> Iterator[None]:
+    before = ledger_state(world.client)
+    yield
+    assert ledger_state(world.client) == before, "a refused submission changed the log"
+
+
+def listing_body(world: World, subject: str = ITEM, **fields: Any) -> dict[str, Any]:
+    values = {"platform": world.platform.party_id, "listing_ref": "L-1", "price": PRICE} | fields
+    return payload("listing", subject, world.heads.get(subject), now(), **values)
+
+
+def signed_listing(world: World, **fields: Any) -> dict[str, Any]:
+    return submission(sign(listing_body(world, **fields), world.merchant.key))
+
+
+def post_raw(world: World, data: str | bytes, content_type: str = "application/json") -> Any:
+    return world.client.post("/events", data=data, content_type=content_type)
+
+
+def list_item(world: World) -> dict[str, Any]:
+    """Record the standard listing of ITEM (the start of most stories here); its receipt."""
+    return world.record(
+        "listing",
+        ITEM,
+        world.merchant,
+        platform=world.platform.party_id,
+        listing_ref="L-1",
+        price=PRICE,
+    )
+
+
+def refused(world: World, body: Any, status: int, code: str, path: str = "/events") -> dict:
+    with nothing_written(world):
+        response = world.client.post(path, data=json.dumps(body), content_type="application/json")
+        return assert_problem(response, status, code)
+
+
+def raw_refused(world: World, data: str | bytes, status: int, code: str, **kw: Any) -> dict:
+    with nothing_written(world):
+        return assert_problem(post_raw(world, data, **kw), status, code)
+
+
+def sale_fields(world: World, order: str = "O-1") -> dict[str, Any]:
+    return {
+        "platform": world.platform.party_id,
+        "order_ref": order,
+        "price": PRICE,
+        "buyer_key": world.buyer.public_b64,
+    }

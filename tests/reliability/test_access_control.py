@@ -22,18 +22,17 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
 from tests.reliability.access_matrix import (
-    EVENT_CASES,
     EVENTS,
     ROLES,
     TABLE,
     Call,
-    EventCase,
     Expect,
     Row,
     openapi_operations,
     openapi_template,
     served_endpoints,
 )
+from tests.reliability.signing_matrix import EVENT_CASES, EventCase
 from trace_service.credit.snapshots import take_snapshot
 from trace_service.db import new_session
 from trace_service.demo.actors import Demo, gtin13, sscc, uscc

@@ -3,10 +3,10 @@ input is refused with an RFC 9457 problem (4xx, application/problem+json, a stab
 for an exact replay of an accepted envelope, answered with the same receipt; and nothing is
 written: the row count of every table and the checkpoint's tree size stay as they were.
 
-tests/lifecycle/test_api_errors.py fuzzes /events with random JSON and random envelopes (never a
-server error; a write only when the event happens to be valid). This module aims at what must be
-refused: unicode edge cases, hostile numbers and bad base64 in otherwise valid signed events,
-keys revoked before signing, accepted envelopes replayed with other signatures, and hostile
+tests/lifecycle/test_never_a_server_error.py fuzzes /events with random JSON and random envelopes
+(never a server error; a write only when the event happens to be valid). This module aims at what
+must be refused: unicode edge cases, hostile numbers and bad base64 in otherwise valid signed
+events, keys revoked before signing, accepted envelopes replayed with other signatures, and hostile
 bodies, media types and sizes on every write endpoint.
 """
 

@@ -5,7 +5,7 @@ receipt a client kept still proves its event against the key that signed its che
 consistent with the latest one); every new signature by a revoked key or a departed party is
 refused with its problem code.
 
-tests/identity/test_identity.py covers enrolment and revocation rights one request at a time,
+tests/identity/test_signing_keys.py covers enrolment and revocation rights one request at a time,
 tests/ops/test_key_rotation.py the log key handover itself; this module follows a client's
 receipts and the public record through all of them.
 """

@@ -8,6 +8,7 @@ clock-skew bound; reads (deadlines, overdue) still run at the real time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -17,8 +18,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from stdnum import ean
 
+from tests.conftest import Actor
 from tests.lifecycle import flow
-from tests.lifecycle.flow import GTIN, World
+from tests.lifecycle.flow import GTIN, World, build_world
 from trace_service.db import new_session
 from trace_service.lifecycle.compose import KeyHolder, payload, sign
 from trace_service.lifecycle.models import Subject
@@ -53,6 +55,26 @@ def travel(monkeypatch: pytest.MonkeyPatch, start: datetime) -> Clock:
     monkeypatch.setattr("trace_service.lifecycle.api.utcnow", clock)
     monkeypatch.setattr("tests.lifecycle.flow.now", clock)
     return clock
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The stories' clock, an hour in the past (the case and credit tests' conftest.py use it)."""
+    return travel(monkeypatch, real_now() - timedelta(hours=1))
+
+
+@pytest.fixture
+def world(client: FlaskClient, make_party: Callable[..., Actor], clock: Clock) -> World:
+    return build_world(client, make_party)
+
+
+def other_courier(make_party: Callable[..., Actor]) -> Actor:
+    company = make_party("courier_company", "通远速运")
+    return make_party("staff", "派送员 周静", company=company)
+
+
+def shares_of(body: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [(s["party"], s["role"], s["share"]) for s in body["shares"]]
 
 
 def head_of(app: Flask, subject: str) -> str | None:
