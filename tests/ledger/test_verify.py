@@ -128,8 +128,7 @@ def test_edited_payload_byte(app: Flask, world: World) -> None:
 
 
 def test_a_body_rewritten_as_text_is_reported_not_a_crash(app: Flask, world: World) -> None:
-    # SQLite lets an edit store text in the body column; the verifier must still name the row.
-    # PostgreSQL refuses text in a bytea column outright.
+    # SQLite lets an edit store text in the body column (PostgreSQL refuses it outright).
     idx = idx_of(app, "listing", ITEM_1)
     edited = body_at(app, idx).replace(b'"88.00"', b'"8.80"').decode()
     if app.extensions["trace_engine"].dialect.name != "sqlite":
