@@ -84,9 +84,7 @@ class _Link:
 
 
 def stored_bytes(value: bytes | str) -> bytes:
-    """A stored log body as bytes: one stored as text (SQLite lets an edit change the column's
-    type) is read as its UTF-8 bytes and judged like any other, instead of stopping the
-    verifier."""
+    """A stored log body as bytes; one an edit stored as text is read as its UTF-8 bytes."""
     return value.encode() if isinstance(value, str) else bytes(value)
 
 
